@@ -1,0 +1,305 @@
+//! Typed standard claims, read strictly in one pass over the payload.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
+
+use crate::error::{Error, Part};
+use crate::json::{Any, AnyValue, Ctx, Fault, KeySeed, SeenNames};
+use crate::time::NumericDate;
+
+/// A step-up claim (`amr`, `acr`, `auth_time`) as found.
+///
+/// A step-up claim of the wrong type does not make the token invalid; it only
+/// fails the step-up policy (DESIGN.md §3), so the wrong type is kept as a value.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum StepUpClaim<T> {
+    /// The claim is absent.
+    #[default]
+    Absent,
+    /// The claim is present with the expected type.
+    Present(T),
+    /// The claim is present with another JSON type (named here) or out of range.
+    WrongType(&'static str),
+}
+
+impl<T> StepUpClaim<T> {
+    /// The value, if present with the expected type.
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Self::Present(value) => Some(value),
+            _ => None,
+        }
+    }
+}
+
+/// The standard claims of an ID token (OIDC Core §2) as typed values.
+///
+/// Other claims stay in the payload; read them with
+/// [`VerifiedToken::deserialize_claims`](crate::VerifiedToken::deserialize_claims).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Claims {
+    /// Issuer.
+    pub iss: Option<String>,
+    /// Subject.
+    pub sub: Option<String>,
+    /// Audiences (a single string becomes one element).
+    pub aud: Vec<String>,
+    /// Expiry.
+    pub exp: Option<NumericDate>,
+    /// Issued at.
+    pub iat: Option<NumericDate>,
+    /// Not before.
+    pub nbf: Option<NumericDate>,
+    /// Time of the user's last authentication.
+    pub auth_time: StepUpClaim<NumericDate>,
+    /// Nonce of the login request.
+    pub nonce: Option<String>,
+    /// Authentication context class reference.
+    pub acr: StepUpClaim<String>,
+    /// Authentication method references (RFC 8176).
+    pub amr: StepUpClaim<Vec<String>>,
+    /// Authorized party.
+    pub azp: Option<String>,
+    /// Session id.
+    pub sid: Option<String>,
+}
+
+/// Parses a decoded payload strictly into [`Claims`].
+pub(crate) fn parse(bytes: &[u8], max_depth: usize) -> Result<Claims, Error> {
+    let ctx = Ctx::new(max_depth);
+    let result = crate::json::parse(bytes, ClaimsSeed { ctx: &ctx });
+    ctx.finish(Part::Payload, result)
+}
+
+struct ClaimsSeed<'c> {
+    ctx: &'c Ctx,
+}
+
+impl<'de> DeserializeSeed<'de> for ClaimsSeed<'_> {
+    type Value = Claims;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Claims, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+const NOT_STRING: &str = "must be a string";
+const NOT_DATE: &str = "must be a NumericDate: a finite JSON number within ±2^63";
+
+impl<'de> Visitor<'de> for ClaimsSeed<'_> {
+    type Value = Claims;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Claims, A::Error> {
+        let ctx = self.ctx;
+        let mut claims = Claims::default();
+        let mut seen = SeenNames::default();
+        let seed = Any { ctx, depth: 2 };
+        while let Some(name) = map.next_key_seed(KeySeed)? {
+            if !seen.insert(name.clone()) {
+                return Err(ctx.fail(Fault::Duplicate(name.into_owned())));
+            }
+            let claim: &'static str = match name.as_ref() {
+                "iss" => "iss",
+                "sub" => "sub",
+                "aud" => "aud",
+                "exp" => "exp",
+                "iat" => "iat",
+                "nbf" => "nbf",
+                "auth_time" => "auth_time",
+                "nonce" => "nonce",
+                "acr" => "acr",
+                "amr" => "amr",
+                "azp" => "azp",
+                "sid" => "sid",
+                _ => {
+                    map.next_value_seed(seed)?;
+                    continue;
+                }
+            };
+            // A number too large for serde_json fails inside this call; name the claim.
+            let value = map.next_value_seed(seed).map_err(|e| {
+                if matches!(claim, "exp" | "iat" | "nbf" | "auth_time")
+                    && e.to_string().starts_with("number out of range")
+                {
+                    ctx.fail(Fault::Member {
+                        name: claim,
+                        reason: NOT_DATE,
+                    })
+                } else {
+                    e
+                }
+            })?;
+            let invalid = |reason| {
+                ctx.fail::<A::Error>(Fault::Member {
+                    name: claim,
+                    reason,
+                })
+            };
+            let string = |value: AnyValue<'de>| match value {
+                AnyValue::Str(s) => Ok(s.into_owned()),
+                _ => Err(invalid(NOT_STRING)),
+            };
+            let date = |value: AnyValue<'de>| match value {
+                AnyValue::Number(n) => NumericDate::new(n).ok_or_else(|| invalid(NOT_DATE)),
+                _ => Err(invalid(NOT_DATE)),
+            };
+            match claim {
+                "iss" => claims.iss = Some(string(value)?),
+                "sub" => claims.sub = Some(string(value)?),
+                "nonce" => claims.nonce = Some(string(value)?),
+                "azp" => claims.azp = Some(string(value)?),
+                "sid" => claims.sid = Some(string(value)?),
+                "exp" => claims.exp = Some(date(value)?),
+                "iat" => claims.iat = Some(date(value)?),
+                "nbf" => claims.nbf = Some(date(value)?),
+                "aud" => {
+                    claims.aud = match value {
+                        AnyValue::Str(s) => vec![s.into_owned()],
+                        AnyValue::Array {
+                            strings: Some(list),
+                        } if !list.is_empty() => list.into_iter().map(|s| s.into_owned()).collect(),
+                        AnyValue::Array { strings: Some(_) } => {
+                            return Err(invalid("must not be an empty array"));
+                        }
+                        _ => return Err(invalid("must be a string or an array of strings")),
+                    }
+                }
+                "auth_time" => {
+                    claims.auth_time = match value {
+                        AnyValue::Number(n) => match NumericDate::new(n) {
+                            Some(date) => StepUpClaim::Present(date),
+                            None => StepUpClaim::WrongType("out-of-range number"),
+                        },
+                        other => StepUpClaim::WrongType(other.type_name()),
+                    }
+                }
+                "acr" => {
+                    claims.acr = match value {
+                        AnyValue::Str(s) => StepUpClaim::Present(s.into_owned()),
+                        other => StepUpClaim::WrongType(other.type_name()),
+                    }
+                }
+                "amr" => {
+                    claims.amr = match value {
+                        AnyValue::Array {
+                            strings: Some(list),
+                        } => {
+                            StepUpClaim::Present(list.into_iter().map(|s| s.into_owned()).collect())
+                        }
+                        AnyValue::Array { strings: None } => {
+                            StepUpClaim::WrongType("array with non-string elements")
+                        }
+                        other => StepUpClaim::WrongType(other.type_name()),
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(json: &str) -> Result<Claims, String> {
+        parse(json.as_bytes(), 64).map_err(|e| format!("{}: {e}", e.code()))
+    }
+
+    #[test]
+    fn reads_standard_claims() {
+        let c = claims(
+            r#"{"iss":"https://op","sub":"u1","aud":["a","b"],"exp":1700000000,"iat":1.7e9,
+               "nbf":1699999999.5,"auth_time":1699999000,"nonce":"n","acr":"x",
+               "amr":["pwd","mfa"],"azp":"a","sid":"s","custom":{"deep":[1,2]}}"#,
+        )
+        .unwrap();
+        assert_eq!(c.iss.as_deref(), Some("https://op"));
+        assert_eq!(c.aud, vec!["a", "b"]);
+        assert_eq!(c.exp.map(|d| d.as_secs()), Some(1_700_000_000));
+        assert_eq!(c.iat.map(|d| d.as_secs()), Some(1_700_000_000));
+        assert_eq!(
+            c.amr,
+            StepUpClaim::Present(vec!["pwd".into(), "mfa".into()])
+        );
+        assert_eq!(c.acr, StepUpClaim::Present("x".into()));
+    }
+
+    #[test]
+    fn aud_string_becomes_list() {
+        assert_eq!(claims(r#"{"aud":"a"}"#).unwrap().aud, vec!["a"]);
+    }
+
+    #[test]
+    fn wrong_types_of_validity_claims_are_invalid() {
+        for json in [
+            r#"{"iss":1}"#,
+            r#"{"sub":null}"#,
+            r#"{"aud":[]}"#,
+            r#"{"aud":[1]}"#,
+            r#"{"aud":{"a":1}}"#,
+            r#"{"exp":"1700000000"}"#,
+            r#"{"exp":1e19}"#,
+            r#"{"exp":1e400}"#,
+            r#"{"iat":true}"#,
+            r#"{"nbf":[1]}"#,
+            r#"{"nonce":1}"#,
+            r#"{"azp":["a"]}"#,
+        ] {
+            let err = claims(json).unwrap_err();
+            assert!(err.starts_with("invalid_claim"), "{json}: {err}");
+        }
+    }
+
+    #[test]
+    fn numeric_dates_allow_fractions_and_exponents() {
+        let c = claims(r#"{"exp":1.7e9,"iat":-5,"nbf":12.5}"#).unwrap();
+        assert_eq!(c.exp.map(|d| d.as_secs()), Some(1_700_000_000));
+        assert_eq!(c.iat.map(|d| d.as_secs()), Some(-5));
+    }
+
+    #[test]
+    fn wrong_types_of_step_up_claims_are_kept() {
+        let c = claims(r#"{"amr":"mfa","acr":["x"],"auth_time":"1700000000"}"#).unwrap();
+        assert_eq!(c.amr, StepUpClaim::WrongType("string"));
+        assert_eq!(c.acr, StepUpClaim::WrongType("array"));
+        assert_eq!(c.auth_time, StepUpClaim::WrongType("string"));
+        let c = claims(r#"{"amr":[["mfa"]]}"#).unwrap();
+        assert_eq!(
+            c.amr,
+            StepUpClaim::WrongType("array with non-string elements")
+        );
+    }
+
+    #[test]
+    fn duplicates_are_rejected() {
+        assert!(
+            claims(r#"{"sub":"a","sub":"b"}"#)
+                .unwrap_err()
+                .starts_with("duplicate_member")
+        );
+        assert!(
+            claims(r#"{"x":1,"x":1}"#)
+                .unwrap_err()
+                .starts_with("duplicate_member")
+        );
+        assert!(
+            claims(r#"{"amr":[{"a":1,"a":1}]}"#)
+                .unwrap_err()
+                .starts_with("duplicate_member")
+        );
+    }
+
+    #[test]
+    fn payload_must_be_an_object() {
+        assert!(claims("[]").unwrap_err().starts_with("invalid_json"));
+        assert!(claims("\"x\"").unwrap_err().starts_with("invalid_json"));
+        assert!(claims("").unwrap_err().starts_with("invalid_json"));
+    }
+}

@@ -1,0 +1,486 @@
+//! The one error type of the crate, with stable codes and classes.
+
+use std::fmt;
+
+/// What kind of failure an [`Error`] is; decides the CLI exit code and the HTTP answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorClass {
+    /// The token is invalid: answer 401 `invalid_token`, exit 2.
+    Token,
+    /// The verifier or its keys are misconfigured: answer 500, exit 3.
+    Config,
+    /// Keys could not be obtained right now: answer 503, exit 3.
+    Unavailable,
+}
+
+/// Which part of a compact JWS an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Part {
+    /// The protected header (first part).
+    Header,
+    /// The payload, i.e. the claims (second part).
+    Payload,
+    /// The signature (third part).
+    Signature,
+}
+
+impl fmt::Display for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Header => "header",
+            Self::Payload => "payload",
+            Self::Signature => "signature",
+        })
+    }
+}
+
+/// A value taken from a token or a key, quoted and shortened for messages.
+///
+/// Values from a token are attacker-controlled: they are printed with escapes
+/// and cut at 80 characters so they cannot forge log lines or flood them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Shown(String);
+
+impl Shown {
+    /// Wraps a value for display.
+    pub fn new(value: impl AsRef<str>) -> Self {
+        let value = value.as_ref();
+        let mut shown: String = value.chars().take(80).collect();
+        if shown.len() < value.len() {
+            shown.push('…');
+        }
+        Self(shown)
+    }
+}
+
+impl fmt::Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
+impl fmt::Debug for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Everything that can go wrong while configuring a verifier or verifying a token.
+///
+/// Every variant has a stable [`code`](Error::code) and a [`class`](Error::class).
+/// Messages name the values involved and say what to do; they never contain a
+/// token, a secret or key material.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    // ---- token: shape ----
+    /// The token is longer than the configured limit.
+    #[error(
+        "token is {len} bytes, over the limit of {max} bytes; send a smaller token or raise the limit"
+    )]
+    TokenTooLarge {
+        /// Length of the token.
+        len: usize,
+        /// Configured limit.
+        max: usize,
+    },
+    /// The token is not a compact JWS of three non-empty parts.
+    #[error("token is not a compact JWS: {reason}; expected header.payload.signature")]
+    MalformedToken {
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The token has five parts: it is an encrypted JWE.
+    #[error(
+        "token is an encrypted JWE (5 parts); only signed ID tokens (compact JWS) are accepted"
+    )]
+    JweNotSupported,
+    /// A part is not canonical unpadded base64url.
+    #[error(
+        "{part} is not canonical unpadded base64url; the token was damaged or built incorrectly"
+    )]
+    InvalidBase64 {
+        /// The part.
+        part: Part,
+    },
+    /// A part is not a UTF-8 JSON object.
+    #[error("{part} is not a valid JSON object: {reason}")]
+    InvalidJson {
+        /// The part.
+        part: Part,
+        /// Parser message.
+        reason: String,
+    },
+    /// A JSON member name occurs twice in one object.
+    #[error("{part} has the member {name} twice; duplicated names are ambiguous and rejected")]
+    DuplicateMember {
+        /// The part.
+        part: Part,
+        /// The duplicated name.
+        name: Shown,
+    },
+    /// JSON nesting is deeper than the configured limit.
+    #[error("{part} JSON nests deeper than {max} levels; rejected to bound parsing work")]
+    JsonTooDeep {
+        /// The part.
+        part: Part,
+        /// Configured limit.
+        max: usize,
+    },
+
+    // ---- token: header ----
+    /// The header says `alg: none` (any casing).
+    #[error("alg {alg} means an unsigned token, which is never accepted")]
+    AlgNone {
+        /// The alg as found.
+        alg: Shown,
+    },
+    /// The header's `alg` is not allowed for this verifier or the chosen key.
+    #[error(
+        "alg {alg} is not allowed (allowed: {allowed}); the token was signed with an algorithm this verifier does not accept"
+    )]
+    AlgNotAllowed {
+        /// The alg as found.
+        alg: Shown,
+        /// The allow-list, comma separated.
+        allowed: String,
+    },
+    /// The header's `alg` is missing, not a string or not a JWS algorithm stepup knows.
+    #[error(
+        "alg {alg} is not a supported JWS algorithm (supported: HS*, RS*, PS*, ES256/384/512, EdDSA, Ed25519)"
+    )]
+    UnsupportedAlg {
+        /// The alg as found.
+        alg: Shown,
+    },
+    /// The header has `crit`.
+    #[error("header has \"crit\"; no critical extensions are supported, so the token is rejected")]
+    CritNotSupported,
+    /// The header has `b64` (RFC 7797).
+    #[error("header has \"b64\" (unencoded payload); not supported for ID tokens")]
+    B64NotSupported,
+    /// The header has `cty: JWT`: a nested JWT.
+    #[error("header has cty {cty}: nested JWTs are not accepted; send the inner token")]
+    NestedJwt {
+        /// The cty as found.
+        cty: Shown,
+    },
+    /// The header's `typ` does not fit the token kind.
+    #[error("typ {typ} is not accepted for {expected}")]
+    TypNotAllowed {
+        /// The typ as found.
+        typ: Shown,
+        /// What is accepted.
+        expected: &'static str,
+    },
+    /// A header member has the wrong JSON type.
+    #[error("header member \"{name}\" must be a string")]
+    InvalidHeader {
+        /// The member.
+        name: &'static str,
+    },
+    /// No configured key can verify this token.
+    #[error(
+        "no configured key matches kid {kid} and alg {alg}; the provider may have rotated its keys, or the token is not from this issuer"
+    )]
+    KeyNotFound {
+        /// The kid, or `(none)`.
+        kid: Shown,
+        /// The alg.
+        alg: &'static str,
+    },
+    /// The signature does not verify.
+    #[error("signature is invalid: {reason}; the token was altered or signed with another key")]
+    InvalidSignature {
+        /// Why.
+        reason: &'static str,
+    },
+
+    // ---- token: claims ----
+    /// A required claim is missing.
+    #[error("claim \"{claim}\" is missing; {hint}")]
+    MissingClaim {
+        /// The claim.
+        claim: &'static str,
+        /// What to do.
+        hint: &'static str,
+    },
+    /// A claim has the wrong type or an out-of-range value.
+    #[error("claim \"{claim}\" is invalid: {reason}")]
+    InvalidClaim {
+        /// The claim.
+        claim: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
+    /// `iss` differs from the configured issuer.
+    #[error(
+        "issuer {found} does not match the expected issuer {expected}; the token comes from another provider or tenant"
+    )]
+    IssuerMismatch {
+        /// Configured issuer.
+        expected: Shown,
+        /// Found issuer.
+        found: Shown,
+    },
+    /// `aud` does not contain the client id.
+    #[error(
+        "audience {found} does not contain the client id {expected}; the token was issued to another client"
+    )]
+    AudienceMismatch {
+        /// Configured client id.
+        expected: Shown,
+        /// Found audiences.
+        found: Shown,
+    },
+    /// Several audiences but no `azp`.
+    #[error("token has several audiences but no \"azp\"; OIDC Core requires azp then")]
+    AzpMissing,
+    /// `azp` differs from the client id.
+    #[error("azp {found} is not the client id {expected}; the token was issued to another party")]
+    AzpMismatch {
+        /// Configured client id.
+        expected: Shown,
+        /// Found azp.
+        found: Shown,
+    },
+    /// The token has expired.
+    #[error(
+        "token expired {ago} s ago (exp {exp}, now {now}, leeway {leeway} s); obtain a fresh ID token"
+    )]
+    Expired {
+        /// exp claim.
+        exp: i64,
+        /// Clock.
+        now: i64,
+        /// Leeway in seconds.
+        leeway: u64,
+        /// Seconds since expiry (excluding leeway).
+        ago: i64,
+    },
+    /// `iat` is in the future.
+    #[error(
+        "token issued in the future (iat {iat}, now {now}, leeway {leeway} s); check the clocks of the provider and this host"
+    )]
+    IssuedInFuture {
+        /// iat claim.
+        iat: i64,
+        /// Clock.
+        now: i64,
+        /// Leeway in seconds.
+        leeway: u64,
+    },
+    /// `nbf` is in the future.
+    #[error(
+        "token not valid before {nbf} (now {now}, leeway {leeway} s); retry later or check clocks"
+    )]
+    NotYetValid {
+        /// nbf claim.
+        nbf: i64,
+        /// Clock.
+        now: i64,
+        /// Leeway in seconds.
+        leeway: u64,
+    },
+    /// `nonce` differs from the expected one.
+    #[error("nonce {found} does not match the nonce of this login; the token may be replayed")]
+    NonceMismatch {
+        /// Found nonce.
+        found: Shown,
+    },
+
+    // ---- configuration ----
+    /// A key could not be read.
+    #[error("invalid key: {reason}")]
+    InvalidKey {
+        /// Why, and what to do.
+        reason: String,
+    },
+    /// A key is too weak.
+    #[error("weak key: {reason}")]
+    WeakKey {
+        /// Why, and what to do.
+        reason: String,
+    },
+    /// A key set holds no usable key.
+    #[error("no usable key: {reason}")]
+    NoUsableKey {
+        /// Why.
+        reason: String,
+    },
+    /// An allowed algorithm cannot be used by any configured key.
+    #[error(
+        "algorithm {alg} is allowed but no configured key can use it ({reason}); remove it from the allow-list or add a suitable key"
+    )]
+    AlgUnusable {
+        /// The algorithm.
+        alg: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// Some other setting is wrong.
+    #[error("invalid configuration: {reason}")]
+    InvalidConfig {
+        /// Why, and what to do.
+        reason: String,
+    },
+    /// Signing failed (bad private key or algorithm).
+    #[error("cannot sign: {reason}")]
+    Signing {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// The stable machine-readable code of this error. A released code never changes meaning.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::TokenTooLarge { .. } => "token_too_large",
+            Self::MalformedToken { .. } => "malformed_token",
+            Self::JweNotSupported => "jwe_not_supported",
+            Self::InvalidBase64 { .. } => "invalid_base64",
+            Self::InvalidJson { .. } => "invalid_json",
+            Self::DuplicateMember { .. } => "duplicate_member",
+            Self::JsonTooDeep { .. } => "json_too_deep",
+            Self::AlgNone { .. } => "alg_none",
+            Self::AlgNotAllowed { .. } => "alg_not_allowed",
+            Self::UnsupportedAlg { .. } => "unsupported_alg",
+            Self::CritNotSupported => "crit_not_supported",
+            Self::B64NotSupported => "b64_not_supported",
+            Self::NestedJwt { .. } => "nested_jwt",
+            Self::TypNotAllowed { .. } => "typ_not_allowed",
+            Self::InvalidHeader { name: "kid" } => "invalid_kid",
+            Self::InvalidHeader { .. } => "invalid_header",
+            Self::KeyNotFound { .. } => "key_not_found",
+            Self::InvalidSignature { .. } => "invalid_signature",
+            Self::MissingClaim { claim, .. } => match *claim {
+                "iss" => "iss_missing",
+                "sub" => "sub_missing",
+                "aud" => "aud_missing",
+                "exp" => "exp_missing",
+                "iat" => "iat_missing",
+                "nonce" => "nonce_missing",
+                _ => "claim_missing",
+            },
+            Self::InvalidClaim { .. } => "invalid_claim",
+            Self::IssuerMismatch { .. } => "iss_mismatch",
+            Self::AudienceMismatch { .. } => "aud_mismatch",
+            Self::AzpMissing => "azp_missing",
+            Self::AzpMismatch { .. } => "azp_mismatch",
+            Self::Expired { .. } => "token_expired",
+            Self::IssuedInFuture { .. } => "iat_in_future",
+            Self::NotYetValid { .. } => "nbf_in_future",
+            Self::NonceMismatch { .. } => "nonce_mismatch",
+            Self::InvalidKey { .. } => "invalid_key",
+            Self::WeakKey { .. } => "weak_key",
+            Self::NoUsableKey { .. } => "no_usable_key",
+            Self::AlgUnusable { .. } => "alg_unusable",
+            Self::InvalidConfig { .. } => "invalid_config",
+            Self::Signing { .. } => "signing_failed",
+        }
+    }
+
+    /// Whether the token, the configuration, or key availability is at fault.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Self::InvalidKey { .. }
+            | Self::WeakKey { .. }
+            | Self::NoUsableKey { .. }
+            | Self::AlgUnusable { .. }
+            | Self::InvalidConfig { .. }
+            | Self::Signing { .. } => ErrorClass::Config,
+            _ => ErrorClass::Token,
+        }
+    }
+
+    pub(crate) fn invalid_key(reason: impl Into<String>) -> Self {
+        Self::InvalidKey {
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn weak_key(reason: impl Into<String>) -> Self {
+        Self::WeakKey {
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn config(reason: impl Into<String>) -> Self {
+        Self::InvalidConfig {
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Every error code the crate can produce, for documentation and tests.
+pub const ERROR_CODES: &[&str] = &[
+    "token_too_large",
+    "malformed_token",
+    "jwe_not_supported",
+    "invalid_base64",
+    "invalid_json",
+    "duplicate_member",
+    "json_too_deep",
+    "alg_none",
+    "alg_not_allowed",
+    "unsupported_alg",
+    "crit_not_supported",
+    "b64_not_supported",
+    "nested_jwt",
+    "typ_not_allowed",
+    "invalid_kid",
+    "invalid_header",
+    "key_not_found",
+    "invalid_signature",
+    "iss_missing",
+    "sub_missing",
+    "aud_missing",
+    "exp_missing",
+    "iat_missing",
+    "nonce_missing",
+    "claim_missing",
+    "invalid_claim",
+    "iss_mismatch",
+    "aud_mismatch",
+    "azp_missing",
+    "azp_mismatch",
+    "token_expired",
+    "iat_in_future",
+    "nbf_in_future",
+    "nonce_mismatch",
+    "invalid_key",
+    "weak_key",
+    "no_usable_key",
+    "alg_unusable",
+    "invalid_config",
+    "signing_failed",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_escapes_and_truncates() {
+        assert_eq!(Shown::new("a\nb").to_string(), "\"a\\nb\"");
+        let long = "x".repeat(200);
+        assert_eq!(Shown::new(&long).to_string().chars().count(), 83);
+    }
+
+    #[test]
+    fn expired_message_names_values() {
+        let e = Error::Expired {
+            exp: 1_700_000_000,
+            now: 1_700_000_380,
+            leeway: 60,
+            ago: 380,
+        };
+        assert_eq!(e.code(), "token_expired");
+        assert_eq!(e.class(), ErrorClass::Token);
+        assert!(
+            e.to_string()
+                .contains("exp 1700000000, now 1700000380, leeway 60 s")
+        );
+    }
+}

@@ -1,0 +1,359 @@
+//! Strict compact JWS (RFC 7515 §7.1): three canonical base64url parts, a strict header.
+//!
+//! Written by hand rather than taken from a JWT crate because those accept what
+//! DESIGN.md §3 rejects: padding, non-canonical trailing bits, `crit`, `b64`,
+//! duplicated header members, nested JWTs.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
+
+use crate::alg::Alg;
+use crate::error::{Error, Part, Shown};
+use crate::json::{Any, AnyValue, Ctx, Fault, KeySeed, SeenNames};
+
+/// base64url without padding, rejecting padding and non-zero trailing bits.
+pub(crate) const B64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(false),
+);
+
+/// The three parts of a compact JWS, still encoded.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Compact<'a> {
+    pub(crate) header: &'a str,
+    pub(crate) payload: &'a str,
+    pub(crate) signature: &'a str,
+    /// `header.payload`, the bytes the signature covers.
+    pub(crate) signing_input: &'a [u8],
+}
+
+/// Splits a token into its parts; checks size, part count and non-empty header and signature.
+pub(crate) fn split(token: &str, max_len: usize) -> Result<Compact<'_>, Error> {
+    if token.len() > max_len {
+        return Err(Error::TokenTooLarge {
+            len: token.len(),
+            max: max_len,
+        });
+    }
+    let Some((header, rest)) = token.split_once('.') else {
+        return Err(Error::MalformedToken {
+            reason: "it has no '.' separators",
+        });
+    };
+    let Some((payload, signature)) = rest.split_once('.') else {
+        return Err(Error::MalformedToken {
+            reason: "it has 2 parts",
+        });
+    };
+    if signature.contains('.') {
+        return Err(if signature.bytes().filter(|b| *b == b'.').count() == 2 {
+            Error::JweNotSupported
+        } else {
+            Error::MalformedToken {
+                reason: "it has more than 3 parts",
+            }
+        });
+    }
+    if header.is_empty() {
+        return Err(Error::MalformedToken {
+            reason: "the header part is empty",
+        });
+    }
+    if signature.is_empty() {
+        return Err(Error::MalformedToken {
+            reason: "the signature part is empty (unsecured JWTs are never accepted)",
+        });
+    }
+    let signing_input = &token.as_bytes()[..header.len() + 1 + payload.len()];
+    Ok(Compact {
+        header,
+        payload,
+        signature,
+        signing_input,
+    })
+}
+
+/// Decodes one part into `out` (cleared first).
+pub(crate) fn decode_into(part: Part, encoded: &str, out: &mut Vec<u8>) -> Result<(), Error> {
+    out.clear();
+    B64.decode_vec(encoded, out)
+        .map_err(|_| Error::InvalidBase64 { part })
+}
+
+/// Decodes one part into a new vector.
+pub(crate) fn decode(part: Part, encoded: &str) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::with_capacity(encoded.len() * 3 / 4 + 3);
+    decode_into(part, encoded, &mut out)?;
+    Ok(out)
+}
+
+/// The protected header of a verified token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// The signature algorithm.
+    pub alg: Alg,
+    /// The key id, if any.
+    pub kid: Option<String>,
+    /// The media type of the whole token, if any (`JWT`, `at+jwt`, …).
+    pub typ: Option<String>,
+    /// The media type of the payload, if any.
+    pub cty: Option<String>,
+}
+
+/// The header as read, before the rules of [`check_header`] are applied.
+#[derive(Debug, Default)]
+pub(crate) struct RawHeader {
+    alg: Option<Result<String, &'static str>>,
+    kid: Option<Result<String, &'static str>>,
+    typ: Option<Result<String, &'static str>>,
+    cty: Option<Result<String, &'static str>>,
+    crit: bool,
+    b64: bool,
+}
+
+/// Parses a decoded header strictly: a UTF-8 JSON object with no duplicated members.
+pub(crate) fn parse_header(bytes: &[u8], max_depth: usize) -> Result<RawHeader, Error> {
+    let ctx = Ctx::new(max_depth);
+    let result = crate::json::parse(bytes, HeaderSeed { ctx: &ctx });
+    ctx.finish(Part::Header, result)
+}
+
+/// Which kind of token is expected, which decides the accepted `typ` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TokenKind {
+    /// An OpenID Connect ID token: `typ` absent, `JWT` or `application/jwt`.
+    #[default]
+    IdToken,
+    /// An OAuth access token in the RFC 9068 profile: `typ` `at+jwt` (or `application/at+jwt`).
+    AccessToken,
+}
+
+impl TokenKind {
+    fn accepts_typ(self, typ: Option<&str>) -> bool {
+        match (self, typ) {
+            (Self::IdToken, None) => true,
+            (Self::IdToken, Some(t)) => {
+                t.eq_ignore_ascii_case("JWT") || t.eq_ignore_ascii_case("application/jwt")
+            }
+            (Self::AccessToken, None) => false,
+            (Self::AccessToken, Some(t)) => {
+                t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
+            }
+        }
+    }
+
+    fn typ_expectation(self) -> &'static str {
+        match self {
+            Self::IdToken => "ID tokens (expected no typ, \"JWT\" or \"application/jwt\")",
+            Self::AccessToken => "access tokens (expected \"at+jwt\", RFC 9068)",
+        }
+    }
+}
+
+/// Applies the header rules of DESIGN.md §3 in a fixed order.
+pub(crate) fn check_header(raw: RawHeader, kind: TokenKind) -> Result<Header, Error> {
+    let alg = match raw.alg {
+        None => {
+            return Err(Error::UnsupportedAlg {
+                alg: Shown::new("(missing)"),
+            });
+        }
+        Some(Err(_)) => {
+            return Err(Error::UnsupportedAlg {
+                alg: Shown::new("(not a string)"),
+            });
+        }
+        Some(Ok(name)) => name.parse::<Alg>()?,
+    };
+    if raw.crit {
+        return Err(Error::CritNotSupported);
+    }
+    if raw.b64 {
+        return Err(Error::B64NotSupported);
+    }
+    let string = |value: Option<Result<String, &'static str>>, name| match value {
+        None => Ok(None),
+        Some(Ok(s)) => Ok(Some(s)),
+        Some(Err(_)) => Err(Error::InvalidHeader { name }),
+    };
+    let cty = string(raw.cty, "cty")?;
+    if let Some(cty) = &cty
+        && (cty.eq_ignore_ascii_case("JWT") || cty.eq_ignore_ascii_case("application/jwt"))
+    {
+        return Err(Error::NestedJwt {
+            cty: Shown::new(cty),
+        });
+    }
+    let typ = string(raw.typ, "typ")?;
+    if !kind.accepts_typ(typ.as_deref()) {
+        return Err(Error::TypNotAllowed {
+            typ: Shown::new(typ.as_deref().unwrap_or("(none)")),
+            expected: kind.typ_expectation(),
+        });
+    }
+    let kid = string(raw.kid, "kid")?;
+    Ok(Header { alg, kid, typ, cty })
+}
+
+struct HeaderSeed<'c> {
+    ctx: &'c Ctx,
+}
+
+impl<'de> DeserializeSeed<'de> for HeaderSeed<'_> {
+    type Value = RawHeader;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<RawHeader, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for HeaderSeed<'_> {
+    type Value = RawHeader;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawHeader, A::Error> {
+        let mut header = RawHeader::default();
+        let mut seen = SeenNames::default();
+        let value_seed = Any {
+            ctx: self.ctx,
+            depth: 2,
+        };
+        while let Some(name) = map.next_key_seed(KeySeed)? {
+            if !seen.insert(name.clone()) {
+                return Err(self.ctx.fail(Fault::Duplicate(name.into_owned())));
+            }
+            // `jwk`, `jku`, `x5u`, `x5c` and other members are read (strictly) and ignored:
+            // keys come only from configuration.
+            let value = map.next_value_seed(value_seed)?;
+            let as_string = |v: AnyValue<'_>| match v {
+                AnyValue::Str(s) => Ok(s.into_owned()),
+                _ => Err("must be a string"),
+            };
+            match name.as_ref() {
+                "alg" => header.alg = Some(as_string(value)),
+                "kid" => header.kid = Some(as_string(value)),
+                "typ" => header.typ = Some(as_string(value)),
+                "cty" => header.cty = Some(as_string(value)),
+                "crit" => header.crit = true,
+                "b64" => header.b64 = true,
+                _ => {}
+            }
+        }
+        Ok(header)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(json: &str, kind: TokenKind) -> Result<Header, &'static str> {
+        parse_header(json.as_bytes(), 64)
+            .and_then(|raw| check_header(raw, kind))
+            .map_err(|e| e.code())
+    }
+
+    fn split_code(token: &str) -> Result<(), &'static str> {
+        split(token, 64 * 1024).map(|_| ()).map_err(|e| e.code())
+    }
+
+    #[test]
+    fn part_counts() {
+        assert_eq!(split_code("a.b.c"), Ok(()));
+        assert_eq!(split_code("a.b"), Err("malformed_token"));
+        assert_eq!(split_code("abc"), Err("malformed_token"));
+        assert_eq!(split_code("a.b.c.d"), Err("malformed_token"));
+        assert_eq!(split_code("a.b.c.d.e"), Err("jwe_not_supported"));
+        assert_eq!(split_code("a.b.c.d.e.f"), Err("malformed_token"));
+        assert_eq!(split_code(".b.c"), Err("malformed_token"));
+        assert_eq!(split_code("a.b."), Err("malformed_token"));
+        assert_eq!(split_code("a..c"), Ok(()));
+    }
+
+    #[test]
+    fn size_limit() {
+        let token = format!("{}.b.c", "a".repeat(100));
+        assert_eq!(
+            split(&token, 50).map(|_| ()).map_err(|e| e.code()),
+            Err("token_too_large")
+        );
+    }
+
+    #[test]
+    fn base64_is_strict() {
+        let ok = |s: &str| decode(Part::Payload, s).is_ok();
+        assert!(ok("eyJhIjoxfQ"));
+        assert!(!ok("eyJhIjoxfQ=="), "padding");
+        assert!(!ok("eyJhIjox fQ"), "whitespace");
+        assert!(!ok("eyJhIjoxfQ\n"), "newline");
+        assert!(!ok("eyJhIjoxfQ+/"), "standard alphabet");
+        // "QQ" is canonical for "A"; "QR" has non-zero trailing bits.
+        assert!(ok("QQ"));
+        assert!(!ok("QR"), "non-canonical trailing bits");
+        assert!(!ok("Q"), "impossible length");
+    }
+
+    #[test]
+    fn header_rules() {
+        let id = TokenKind::IdToken;
+        assert!(header(r#"{"alg":"RS256","kid":"k","typ":"JWT"}"#, id).is_ok());
+        assert!(header(r#"{"alg":"RS256","typ":"application/JWT"}"#, id).is_ok());
+        assert_eq!(header(r#"{"alg":"none"}"#, id), Err("alg_none"));
+        assert_eq!(header(r#"{"alg":"NONE"}"#, id), Err("alg_none"));
+        assert_eq!(header(r#"{"alg":"HS1"}"#, id), Err("unsupported_alg"));
+        assert_eq!(header(r#"{"typ":"JWT"}"#, id), Err("unsupported_alg"));
+        assert_eq!(header(r#"{"alg":7}"#, id), Err("unsupported_alg"));
+        assert_eq!(
+            header(r#"{"alg":"RS256","crit":[]}"#, id),
+            Err("crit_not_supported")
+        );
+        assert_eq!(
+            header(r#"{"alg":"RS256","b64":true}"#, id),
+            Err("b64_not_supported")
+        );
+        assert_eq!(
+            header(r#"{"alg":"RS256","cty":"JWT"}"#, id),
+            Err("nested_jwt")
+        );
+        assert_eq!(
+            header(r#"{"alg":"RS256","typ":"at+jwt"}"#, id),
+            Err("typ_not_allowed")
+        );
+        assert_eq!(header(r#"{"alg":"RS256","kid":5}"#, id), Err("invalid_kid"));
+        assert_eq!(
+            header(r#"{"alg":"RS256","alg":"RS256"}"#, id),
+            Err("duplicate_member")
+        );
+        assert_eq!(header(r#"["alg"]"#, id), Err("invalid_json"));
+    }
+
+    #[test]
+    fn access_token_kind_requires_at_jwt() {
+        let at = TokenKind::AccessToken;
+        assert!(header(r#"{"alg":"RS256","typ":"at+JWT"}"#, at).is_ok());
+        assert!(header(r#"{"alg":"RS256","typ":"application/at+jwt"}"#, at).is_ok());
+        assert_eq!(header(r#"{"alg":"RS256"}"#, at), Err("typ_not_allowed"));
+        assert_eq!(
+            header(r#"{"alg":"RS256","typ":"JWT"}"#, at),
+            Err("typ_not_allowed")
+        );
+    }
+
+    #[test]
+    fn header_keys_are_ignored_not_trusted() {
+        let h = header(
+            r#"{"alg":"ES256","jwk":{"kty":"EC"},"jku":"https://x","x5u":"https://y","x5c":["a"]}"#,
+            TokenKind::IdToken,
+        );
+        assert_eq!(h.map(|h| h.alg), Ok(Alg::ES256));
+    }
+}

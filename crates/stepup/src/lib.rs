@@ -1,0 +1,117 @@
+//! # stepup
+//!
+//! Strict verification of OpenID Connect ID tokens, and the step-up decision that
+//! follows: did the user log in with multi-factor authentication, recently enough?
+//!
+//! A [`Verifier`] is built once from the issuer, your client id and the provider's
+//! keys ([`KeySet`]); every configuration mistake fails there. [`Verifier::verify`]
+//! then checks a token's form, header, signature and claims (DESIGN rules below) and
+//! returns a [`VerifiedToken`]; a [`Policy`] turns its claims into a [`Decision`]:
+//! [`Decision::Satisfied`], or [`Decision::StepUp`] with what is missing and the
+//! RFC 9470 challenge to send. Verification is pure: the clock is passed in, no I/O,
+//! no locks.
+//!
+//! ```
+//! use serde_json::json;
+//! use stepup::{Alg, KeySet, Policy, Secret, SigningKey, UnixTime, Verifier};
+//!
+//! let secret = Secret::new("this-client-secret-is-32-bytes!!");
+//! let keys = KeySet::from_secret(&secret)?;
+//! let verifier = Verifier::builder("https://login.example.com", "my-app", keys).build()?;
+//!
+//! // A token as the provider would send it (here signed locally).
+//! let token = SigningKey::from_secret(&secret, Alg::HS256)?.sign(&json!({
+//!     "iss": "https://login.example.com", "sub": "alice", "aud": "my-app",
+//!     "iat": 1_700_000_000, "exp": 1_700_003_600, "amr": ["pwd"],
+//! }))?;
+//!
+//! let now = UnixTime::from_secs(1_700_000_100);
+//! let (verified, decision) = verifier.check(&token, &Policy::default(), now)?;
+//! assert_eq!(verified.claims().sub.as_deref(), Some("alice"));
+//! // Valid, but only a password login: the user must step up.
+//! assert_eq!(decision.missing()[0].name(), "amr:mfa");
+//! # Ok::<(), stepup::Error>(())
+//! ```
+//!
+//! ## Rules
+//! - Compact JWS only: three canonical unpadded base64url parts; JWE, unsecured and
+//!   nested tokens are refused; at most 64 KiB and 64 levels of JSON by default.
+//! - Header and payload are UTF-8 JSON objects without duplicated member names.
+//! - `alg` must be allowed and fit the key; `none` never is; `crit` and `b64` are refused;
+//!   `jwk`/`jku`/`x5u`/`x5c` in a header are ignored. RSA keys need 2048 bits, HMAC
+//!   secrets the hash length.
+//! - Claims: `iss` exact, `sub` present, `aud` contains the client id, `azp` when several
+//!   audiences, `exp`/`iat` required, `nbf` honoured, leeway 60 s, `nonce` when expected.
+//! - Step-up: by default `amr` must be an array containing `"mfa"`.
+//!
+//! ## Error codes
+//! Every [`Error`] has a stable [`Error::code`] and an [`ErrorClass`]; the full list is
+//! [`ERROR_CODES`]. Step-up needs are not errors: see [`Missing::name`]
+//! (`amr:<value>`, `acr`, `auth_time`, `fresh_login`).
+
+mod alg;
+mod claims;
+mod crypto;
+mod error;
+mod json;
+mod jws;
+mod key;
+mod policy;
+mod profile;
+mod sign;
+mod time;
+mod validate;
+mod verifier;
+
+pub use alg::{Alg, AlgSet, KeyFamily};
+pub use claims::{Claims, StepUpClaim};
+pub use error::{ERROR_CODES, Error, ErrorClass, Part, Shown};
+pub use jws::{Header, TokenKind};
+pub use key::{Key, KeySet, Secret, SkippedKey};
+pub use policy::{Challenge, Combine, Decision, Missing, Policy, StepUp};
+pub use profile::{OKTA_2FA_ANY, PAPE_MULTI_FACTOR, Profile};
+pub use sign::{GeneratedKey, KeyKind, SigningKey, generate_key};
+pub use time::{NumericDate, UnixTime};
+pub use verifier::{
+    DEFAULT_LEEWAY, Limits, VerifiedToken, Verifier, VerifierBuilder, decode_unverified,
+};
+
+/// Internal hooks for fuzzing and for running external test vectors through the
+/// exact signature path the verifier uses. Not part of the stable API.
+#[doc(hidden)]
+pub mod __private {
+    use crate::alg::Alg;
+    use crate::crypto::VerifyingKey;
+
+    /// Verifies `sig` over `msg` with a DER SubjectPublicKeyInfo or, for HS*, a secret.
+    /// Returns `Err` with a reason for a refused key or a bad signature.
+    pub fn verify_signature(alg: Alg, key: &[u8], msg: &[u8], sig: &[u8]) -> Result<(), String> {
+        let key = match alg.key_family() {
+            crate::alg::KeyFamily::Secret => {
+                VerifyingKey::secret(key).map_err(|e| format!("{e:?}"))?
+            }
+            _ => crate::key::spki_verifying_key(key).map_err(|e| e.to_string())?,
+        };
+        if !key.permits(alg) {
+            return Err(format!("key does not permit {alg}"));
+        }
+        key.verify(alg, msg, sig).map_err(str::to_owned)
+    }
+
+    /// Runs the whole token path (split, decode, strict JSON, claims) on arbitrary input.
+    pub fn fuzz_token(input: &[u8]) {
+        if let Ok(text) = std::str::from_utf8(input) {
+            let _ = crate::verifier::decode_unverified(text);
+            let _ = crate::claims::parse(input, 64);
+            let _ = crate::jws::parse_header(input, 64);
+        }
+    }
+
+    /// Runs key parsing on arbitrary input.
+    pub fn fuzz_keys(input: &[u8]) {
+        if let Ok(text) = std::str::from_utf8(input) {
+            let _ = crate::KeySet::from_jwks(text);
+            let _ = crate::KeySet::from_public_key(text);
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! The step-up policy: is a valid token strong and fresh enough? A verdict, never an error.
+
+use std::fmt;
+
+use crate::claims::{Claims, StepUpClaim};
+use crate::time::UnixTime;
+use crate::verifier::DEFAULT_LEEWAY;
+
+/// How the `amr` and `acr` requirements combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Combine {
+    /// Both the `amr` values and an accepted `acr` are required.
+    #[default]
+    All,
+    /// Either all the `amr` values or an accepted `acr` is enough
+    /// (providers that signal MFA one way or the other, e.g. Auth0).
+    Any,
+}
+
+/// What a token must show about the user's authentication.
+///
+/// The default requires `amr` to contain `"mfa"` (RFC 8176) and nothing else.
+///
+/// ```
+/// use stepup::{Policy, UnixTime, Claims, StepUpClaim};
+///
+/// let policy = Policy::default().with_max_age(300);
+/// let mut claims = Claims::default();
+/// claims.amr = StepUpClaim::Present(vec!["pwd".into(), "mfa".into()]);
+/// claims.auth_time = StepUpClaim::Present(stepup::NumericDate::new(1_000.0).unwrap());
+/// assert!(policy.decide(&claims, UnixTime::from_secs(1_200)).is_satisfied());
+/// assert!(!policy.decide(&claims, UnixTime::from_secs(2_000)).is_satisfied());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    required_amr: Vec<String>,
+    accepted_acr: Vec<String>,
+    combine: Combine,
+    max_auth_age: Option<u64>,
+    leeway: u64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            required_amr: vec!["mfa".into()],
+            accepted_acr: Vec::new(),
+            combine: Combine::All,
+            max_auth_age: None,
+            leeway: DEFAULT_LEEWAY,
+        }
+    }
+}
+
+impl Policy {
+    /// Requires all of these `amr` values, replacing the default `["mfa"]`.
+    /// An empty list requires no `amr` at all.
+    pub fn with_required_amr<I, S>(mut self, values: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.required_amr = values.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Requires `acr` to be one of these values (empty: no `acr` requirement).
+    /// They are also sent as `acr_values` in the step-up challenge.
+    pub fn with_accepted_acr<I, S>(mut self, values: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.accepted_acr = values.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// How the `amr` and `acr` requirements combine. Default [`Combine::All`].
+    pub fn with_combine(mut self, combine: Combine) -> Self {
+        self.combine = combine;
+        self
+    }
+
+    /// Requires a login no older than `seconds` (`auth_time` must be present).
+    pub fn with_max_age(mut self, seconds: u64) -> Self {
+        self.max_auth_age = Some(seconds);
+        self
+    }
+
+    /// Leeway in seconds for the `max_age` check. Default 60.
+    pub fn with_leeway(mut self, seconds: u64) -> Self {
+        self.leeway = seconds;
+        self
+    }
+
+    /// The required `amr` values.
+    pub fn required_amr(&self) -> &[String] {
+        &self.required_amr
+    }
+
+    /// The accepted `acr` values.
+    pub fn accepted_acr(&self) -> &[String] {
+        &self.accepted_acr
+    }
+
+    /// The maximum authentication age, if any.
+    pub fn max_auth_age(&self) -> Option<u64> {
+        self.max_auth_age
+    }
+
+    /// Decides whether the (already verified) claims satisfy the policy at `now`.
+    pub fn decide(&self, claims: &Claims, now: UnixTime) -> Decision {
+        let mut amr_missing = Vec::new();
+        let amr_values = claims.amr.value().map(Vec::as_slice).unwrap_or_default();
+        for required in &self.required_amr {
+            // RFC 8176 values are case-sensitive: "MFA" is not "mfa".
+            if !amr_values.iter().any(|value| value == required) {
+                amr_missing.push(Missing::Amr(required.clone()));
+            }
+        }
+        let mut acr_missing = Vec::new();
+        if !self.accepted_acr.is_empty() {
+            let accepted = match &claims.acr {
+                StepUpClaim::Present(acr) => self.accepted_acr.contains(acr),
+                _ => false,
+            };
+            if !accepted {
+                acr_missing.push(Missing::Acr);
+            }
+        }
+        let mut missing = match self.combine {
+            Combine::All => [amr_missing, acr_missing].concat(),
+            Combine::Any if amr_missing.is_empty() || acr_missing.is_empty() => Vec::new(),
+            Combine::Any if self.required_amr.is_empty() => acr_missing,
+            Combine::Any => [amr_missing, acr_missing].concat(),
+        };
+        if let Some(max_age) = self.max_auth_age {
+            match &claims.auth_time {
+                StepUpClaim::Present(auth_time) => {
+                    let age = now.as_secs() as f64 - auth_time.as_f64();
+                    if age > (max_age + self.leeway) as f64 {
+                        missing.push(Missing::FreshLogin);
+                    }
+                }
+                _ => missing.push(Missing::AuthTime),
+            }
+        }
+        if missing.is_empty() {
+            Decision::Satisfied
+        } else {
+            Decision::StepUp(StepUp {
+                missing,
+                challenge: Challenge {
+                    acr_values: self.accepted_acr.clone(),
+                    max_age: self.max_auth_age,
+                },
+            })
+        }
+    }
+}
+
+/// The outcome of a policy check on a valid token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// The token proves what the policy asks.
+    Satisfied,
+    /// The user must authenticate again, more strongly or more recently.
+    StepUp(StepUp),
+}
+
+impl Decision {
+    /// Whether the policy is satisfied.
+    pub fn is_satisfied(&self) -> bool {
+        matches!(self, Self::Satisfied)
+    }
+
+    /// What is missing (empty when satisfied).
+    pub fn missing(&self) -> &[Missing] {
+        match self {
+            Self::Satisfied => &[],
+            Self::StepUp(step_up) => &step_up.missing,
+        }
+    }
+}
+
+/// What a step-up needs: the unmet requirements and the challenge to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepUp {
+    /// The unmet requirements, in policy order.
+    pub missing: Vec<Missing>,
+    /// The RFC 9470 challenge parameters.
+    pub challenge: Challenge,
+}
+
+/// One unmet requirement, with a stable [`name`](Missing::name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Missing {
+    /// A required `amr` value is absent (or `amr` is not an array of strings). Name `amr:<value>`.
+    Amr(String),
+    /// `acr` is absent, not a string, or not accepted. Name `acr`.
+    Acr,
+    /// `max_age` is required but `auth_time` is absent or not a number. Name `auth_time`.
+    AuthTime,
+    /// `auth_time` is older than `max_age` plus leeway. Name `fresh_login`.
+    FreshLogin,
+}
+
+impl Missing {
+    /// The stable name, e.g. `amr:mfa`, `acr`, `auth_time`, `fresh_login`.
+    pub fn name(&self) -> String {
+        match self {
+            Self::Amr(value) => format!("amr:{value}"),
+            Self::Acr => "acr".into(),
+            Self::AuthTime => "auth_time".into(),
+            Self::FreshLogin => "fresh_login".into(),
+        }
+    }
+}
+
+impl fmt::Display for Missing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+/// RFC 9470 step-up challenge parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Challenge {
+    /// `acr_values` to request (space-separated in the header), possibly empty.
+    pub acr_values: Vec<String>,
+    /// `max_age` to request, if any.
+    pub max_age: Option<u64>,
+}
+
+impl Challenge {
+    /// The `WWW-Authenticate` header value for an API response (RFC 9470 §3).
+    ///
+    /// ```
+    /// let c = stepup::Challenge { acr_values: vec!["urn:x:mfa".into()], max_age: Some(300) };
+    /// assert_eq!(
+    ///     c.www_authenticate(),
+    ///     r#"Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="urn:x:mfa", max_age="300""#
+    /// );
+    /// ```
+    pub fn www_authenticate(&self) -> String {
+        let description = if self.acr_values.is_empty() && self.max_age.is_some() {
+            "More recent authentication is required"
+        } else {
+            "A different authentication level is required"
+        };
+        let mut value = format!(
+            "Bearer error=\"insufficient_user_authentication\", error_description=\"{description}\""
+        );
+        if !self.acr_values.is_empty() {
+            value.push_str(&format!(", acr_values=\"{}\"", self.acr_values.join(" ")));
+        }
+        if let Some(max_age) = self.max_age {
+            value.push_str(&format!(", max_age=\"{max_age}\""));
+        }
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::NumericDate;
+
+    fn claims(amr: StepUpClaim<Vec<String>>) -> Claims {
+        Claims {
+            amr,
+            ..Claims::default()
+        }
+    }
+
+    fn amr(values: &[&str]) -> StepUpClaim<Vec<String>> {
+        StepUpClaim::Present(values.iter().map(|v| v.to_string()).collect())
+    }
+
+    fn names(decision: &Decision) -> Vec<String> {
+        decision.missing().iter().map(Missing::name).collect()
+    }
+
+    const NOW: UnixTime = UnixTime::from_secs(1_700_000_000);
+
+    #[test]
+    fn default_requires_mfa_exactly() {
+        let p = Policy::default();
+        assert!(p.decide(&claims(amr(&["pwd", "mfa"])), NOW).is_satisfied());
+        for not_mfa in [
+            StepUpClaim::Absent,
+            StepUpClaim::WrongType("string"),
+            StepUpClaim::WrongType("array with non-string elements"),
+            amr(&["MFA"]),
+            amr(&["nomfa"]),
+            amr(&[]),
+        ] {
+            let d = p.decide(&claims(not_mfa.clone()), NOW);
+            assert_eq!(names(&d), vec!["amr:mfa"], "{not_mfa:?}");
+        }
+    }
+
+    #[test]
+    fn required_amr_replaces_default() {
+        let p = Policy::default().with_required_amr(["hwk", "pin"]);
+        assert!(p.decide(&claims(amr(&["hwk", "pin"])), NOW).is_satisfied());
+        let d = p.decide(&claims(amr(&["mfa", "hwk"])), NOW);
+        assert_eq!(names(&d), vec!["amr:pin"]);
+    }
+
+    #[test]
+    fn acr_must_be_accepted_string() {
+        let p = Policy::default()
+            .with_required_amr(Vec::<String>::new())
+            .with_accepted_acr(["gold", "silver"]);
+        let mut c = Claims {
+            acr: StepUpClaim::Present("gold".into()),
+            ..Claims::default()
+        };
+        assert!(p.decide(&c, NOW).is_satisfied());
+        c.acr = StepUpClaim::Present("bronze".into());
+        assert_eq!(names(&p.decide(&c, NOW)), vec!["acr"]);
+        c.acr = StepUpClaim::WrongType("array");
+        assert_eq!(names(&p.decide(&c, NOW)), vec!["acr"]);
+        let Decision::StepUp(step_up) = p.decide(&c, NOW) else {
+            panic!("expected step-up");
+        };
+        assert_eq!(step_up.challenge.acr_values, vec!["gold", "silver"]);
+    }
+
+    #[test]
+    fn combine_any_accepts_either() {
+        let p = Policy::default()
+            .with_accepted_acr(["urn:mfa"])
+            .with_combine(Combine::Any);
+        let mut c = claims(amr(&["mfa"]));
+        assert!(p.decide(&c, NOW).is_satisfied());
+        c.amr = StepUpClaim::Absent;
+        c.acr = StepUpClaim::Present("urn:mfa".into());
+        assert!(p.decide(&c, NOW).is_satisfied());
+        c.acr = StepUpClaim::Absent;
+        assert_eq!(names(&p.decide(&c, NOW)), vec!["amr:mfa", "acr"]);
+    }
+
+    #[test]
+    fn max_age_needs_numeric_recent_auth_time() {
+        let p = Policy::default().with_max_age(300);
+        let mut c = claims(amr(&["mfa"]));
+        assert_eq!(names(&p.decide(&c, NOW)), vec!["auth_time"]);
+        c.auth_time = StepUpClaim::WrongType("string");
+        assert_eq!(names(&p.decide(&c, NOW)), vec!["auth_time"]);
+        let at = |secs: i64| StepUpClaim::Present(NumericDate::new(secs as f64).unwrap());
+        // now - auth_time <= max_age + leeway: exactly at the edge is fine.
+        c.auth_time = at(NOW.as_secs() - 360);
+        assert!(p.decide(&c, NOW).is_satisfied());
+        c.auth_time = at(NOW.as_secs() - 361);
+        let d = p.decide(&c, NOW);
+        assert_eq!(names(&d), vec!["fresh_login"]);
+        let Decision::StepUp(step_up) = d else {
+            panic!("expected step-up");
+        };
+        assert_eq!(step_up.challenge.max_age, Some(300));
+        assert!(
+            step_up
+                .challenge
+                .www_authenticate()
+                .contains("max_age=\"300\"")
+        );
+    }
+}

@@ -1,0 +1,397 @@
+//! The verifier: configuration checked once, then pure verification of tokens.
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+
+use crate::alg::{Alg, AlgSet};
+use crate::claims::{self, Claims};
+use crate::error::{Error, Part, Shown};
+use crate::jws::{self, Header, TokenKind};
+use crate::key::KeySet;
+use crate::policy::{Decision, Policy};
+use crate::time::UnixTime;
+use crate::validate;
+
+/// Default leeway for clock skew, in seconds (DESIGN.md §3).
+pub const DEFAULT_LEEWAY: u64 = 60;
+
+/// Bounds on the work one token may cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest token accepted, in bytes. Default 64 KiB: ID tokens are a few KiB at most.
+    pub max_token_len: usize,
+    /// Deepest JSON nesting accepted in header and payload (top-level object = 1).
+    /// Default 64; at most 100, below serde_json's own recursion limit.
+    pub max_json_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_token_len: 64 * 1024,
+            max_json_depth: 64,
+        }
+    }
+}
+
+/// Largest accepted `max_json_depth`.
+const MAX_JSON_DEPTH: usize = 100;
+
+/// Verifies ID tokens (or RFC 9068 access tokens) from one issuer for one client.
+///
+/// Built once with [`Verifier::builder`]; every configuration mistake is reported
+/// by [`VerifierBuilder::build`], never on the first token. Cloning is cheap (the
+/// configuration is shared) and verification takes no locks and does no I/O.
+///
+/// ```
+/// use stepup::{KeySet, Secret, UnixTime, Verifier};
+///
+/// let secret = Secret::new("a-client-secret-of-at-least-32-bytes!!");
+/// let verifier = Verifier::builder(
+///     "https://issuer.example.com",
+///     "my-client",
+///     KeySet::from_secret(&secret)?,
+/// )
+/// .build()?;
+/// let err = verifier.verify("not-a-token", UnixTime::now()).unwrap_err();
+/// assert_eq!(err.code(), "malformed_token");
+/// # Ok::<(), stepup::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    inner: Arc<Config>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Config {
+    pub(crate) issuer: String,
+    pub(crate) client_id: String,
+    pub(crate) keys: KeySet,
+    pub(crate) allowed: AlgSet,
+    pub(crate) leeway: u64,
+    pub(crate) kind: TokenKind,
+    pub(crate) limits: Limits,
+}
+
+/// Builder for a [`Verifier`]; every setting has a documented default.
+#[derive(Debug)]
+pub struct VerifierBuilder {
+    issuer: String,
+    client_id: String,
+    keys: KeySet,
+    algorithms: Option<Vec<Alg>>,
+    leeway: u64,
+    kind: TokenKind,
+    limits: Limits,
+}
+
+impl VerifierBuilder {
+    /// Restricts the accepted algorithms. Default: every algorithm the keys permit.
+    /// Each listed algorithm must be usable by some key, or `build` fails.
+    pub fn with_algorithms(mut self, algorithms: impl IntoIterator<Item = Alg>) -> Self {
+        self.algorithms = Some(algorithms.into_iter().collect());
+        self
+    }
+
+    /// Clock-skew leeway in seconds for `exp`, `iat` and `nbf`. Default 60.
+    pub fn with_leeway(mut self, seconds: u64) -> Self {
+        self.leeway = seconds;
+        self
+    }
+
+    /// The kind of token to expect. Default [`TokenKind::IdToken`].
+    pub fn with_token_kind(mut self, kind: TokenKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// Size and depth limits. Default [`Limits::default`].
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Checks the configuration and builds the verifier.
+    ///
+    /// # Errors
+    /// `invalid_config` for an empty issuer or client id, out-of-range limits or leeway;
+    /// `alg_unusable` for an allowed algorithm no key can use; `no_usable_key` if the
+    /// keys permit no algorithm.
+    pub fn build(self) -> Result<Verifier, Error> {
+        if self.issuer.is_empty() {
+            return Err(Error::config(
+                "the issuer is empty; pass the provider's issuer URL",
+            ));
+        }
+        if self.client_id.is_empty() {
+            return Err(Error::config(
+                "the client id (audience) is empty; pass your client id",
+            ));
+        }
+        if self.limits.max_json_depth == 0 || self.limits.max_json_depth > MAX_JSON_DEPTH {
+            return Err(Error::config(format!(
+                "max JSON depth must be between 1 and {MAX_JSON_DEPTH}"
+            )));
+        }
+        if self.limits.max_token_len == 0 {
+            return Err(Error::config("max token length must be positive"));
+        }
+        if self.leeway > 86_400 {
+            return Err(Error::config(format!(
+                "leeway of {} s is over one day; clocks that far apart need fixing, not leeway",
+                self.leeway
+            )));
+        }
+        let permitted = self.keys.algorithms();
+        let allowed = match self.algorithms {
+            None => permitted,
+            Some(list) => {
+                if list.is_empty() {
+                    return Err(Error::config("the algorithm allow-list is empty"));
+                }
+                for alg in &list {
+                    if !permitted.contains(*alg) {
+                        return Err(Error::AlgUnusable {
+                            alg: alg.name(),
+                            reason: self.keys.refusal(*alg),
+                        });
+                    }
+                }
+                list.into_iter().collect()
+            }
+        };
+        if allowed.is_empty() {
+            return Err(Error::NoUsableKey {
+                reason: "the configured keys permit no algorithm".into(),
+            });
+        }
+        Ok(Verifier {
+            inner: Arc::new(Config {
+                issuer: self.issuer,
+                client_id: self.client_id,
+                keys: self.keys,
+                allowed,
+                leeway: self.leeway,
+                kind: self.kind,
+                limits: self.limits,
+            }),
+        })
+    }
+}
+
+impl Verifier {
+    /// Starts building a verifier for tokens from `issuer` to `client_id`, checked with `keys`.
+    pub fn builder(
+        issuer: impl Into<String>,
+        client_id: impl Into<String>,
+        keys: KeySet,
+    ) -> VerifierBuilder {
+        VerifierBuilder {
+            issuer: issuer.into(),
+            client_id: client_id.into(),
+            keys,
+            algorithms: None,
+            leeway: DEFAULT_LEEWAY,
+            kind: TokenKind::IdToken,
+            limits: Limits::default(),
+        }
+    }
+
+    /// Verifies `token` as of `now`: form, header, signature, then claims.
+    ///
+    /// # Errors
+    /// A token-class [`Error`] saying the first rule the token breaks.
+    pub fn verify(&self, token: &str, now: UnixTime) -> Result<VerifiedToken, Error> {
+        self.verify_inner(token, now, None)
+    }
+
+    /// Like [`verify`](Self::verify), and also requires the `nonce` sent in the login request.
+    ///
+    /// # Errors
+    /// As `verify`, plus `nonce_missing` or `nonce_mismatch`.
+    pub fn verify_with_nonce(
+        &self,
+        token: &str,
+        nonce: &str,
+        now: UnixTime,
+    ) -> Result<VerifiedToken, Error> {
+        self.verify_inner(token, now, Some(nonce))
+    }
+
+    /// Verifies `token` and applies the step-up `policy`.
+    ///
+    /// ```
+    /// # use stepup::{KeySet, Secret, UnixTime, Verifier, Policy};
+    /// # let verifier = Verifier::builder("https://op", "c",
+    /// #     KeySet::from_secret(&Secret::new([7u8; 32].to_vec()))?).build()?;
+    /// match verifier.check("a.b.c", &Policy::default(), UnixTime::now()) {
+    ///     Ok((token, decision)) if decision.is_satisfied() => { /* proceed */ }
+    ///     Ok((_, decision)) => { /* send decision's challenge */ }
+    ///     Err(error) => assert_eq!(error.code(), "invalid_base64"),
+    /// }
+    /// # Ok::<(), stepup::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`verify`](Self::verify); an unmet policy is a [`Decision`], not an error.
+    pub fn check(
+        &self,
+        token: &str,
+        policy: &Policy,
+        now: UnixTime,
+    ) -> Result<(VerifiedToken, Decision), Error> {
+        let verified = self.verify(token, now)?;
+        let decision = policy.decide(verified.claims(), now);
+        Ok((verified, decision))
+    }
+
+    /// The configured issuer.
+    pub fn issuer(&self) -> &str {
+        &self.inner.issuer
+    }
+
+    /// The configured client id.
+    pub fn client_id(&self) -> &str {
+        &self.inner.client_id
+    }
+
+    /// The accepted algorithms.
+    pub fn algorithms(&self) -> AlgSet {
+        self.inner.allowed
+    }
+
+    /// The leeway in seconds.
+    pub fn leeway(&self) -> u64 {
+        self.inner.leeway
+    }
+
+    /// The key set.
+    pub fn keys(&self) -> &KeySet {
+        &self.inner.keys
+    }
+
+    fn verify_inner(
+        &self,
+        token: &str,
+        now: UnixTime,
+        nonce: Option<&str>,
+    ) -> Result<VerifiedToken, Error> {
+        let config = &*self.inner;
+        let limits = config.limits;
+        // Form: exactly three canonical base64url parts within the size limit.
+        let parts = jws::split(token, limits.max_token_len)?;
+        let mut buffer = Vec::with_capacity(parts.header.len());
+        jws::decode_into(Part::Header, parts.header, &mut buffer)?;
+        let header = jws::check_header(
+            jws::parse_header(&buffer, limits.max_json_depth)?,
+            config.kind,
+        )?;
+        // The payload is decoded (canonical check) before the signature, parsed after it.
+        let payload = jws::decode(Part::Payload, parts.payload)?;
+        verify_signature(config, &header, &parts, &mut buffer)?;
+        let claims = claims::parse(&payload, limits.max_json_depth)?;
+        validate::claims(config, &claims, now, nonce)?;
+        Ok(VerifiedToken {
+            header,
+            claims,
+            payload,
+        })
+    }
+}
+
+/// Checks `alg` against the allow-list and the keys, then the signature.
+fn verify_signature(
+    config: &Config,
+    header: &Header,
+    parts: &jws::Compact<'_>,
+    buffer: &mut Vec<u8>,
+) -> Result<(), Error> {
+    let alg = header.alg;
+    // RFC 8725 §3.1: the algorithm must be allowed and match the key's type.
+    if !config.allowed.contains(alg) {
+        return Err(Error::AlgNotAllowed {
+            alg: Shown::new(alg.name()),
+            allowed: config.allowed.to_string(),
+        });
+    }
+    jws::decode_into(Part::Signature, parts.signature, buffer)?;
+    let mut candidates = config
+        .keys
+        .candidates(alg, header.kid.as_deref())
+        .peekable();
+    if candidates.peek().is_none() {
+        return Err(Error::KeyNotFound {
+            kid: Shown::new(header.kid.as_deref().unwrap_or("(none)")),
+            alg: alg.name(),
+        });
+    }
+    let mut last = "no key matched";
+    for key in candidates {
+        match key.verify(alg, parts.signing_input, buffer) {
+            Ok(()) => return Ok(()),
+            Err(reason) => last = reason,
+        }
+    }
+    Err(Error::InvalidSignature { reason: last })
+}
+
+/// A token whose signature and claims have been verified.
+#[derive(Debug, Clone)]
+pub struct VerifiedToken {
+    header: Header,
+    claims: Claims,
+    payload: Vec<u8>,
+}
+
+impl VerifiedToken {
+    /// The protected header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The standard claims.
+    pub fn claims(&self) -> &Claims {
+        &self.claims
+    }
+
+    /// The payload JSON as verified (UTF-8, strict).
+    pub fn payload_json(&self) -> &[u8] {
+        &self.payload
+    }
+
+    /// Deserializes the payload into the caller's own claims type.
+    ///
+    /// # Errors
+    /// `invalid_json` if the payload does not fit `T`.
+    pub fn deserialize_claims<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        serde_json::from_slice(&self.payload).map_err(|e| Error::InvalidJson {
+            part: Part::Payload,
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// Parses a token's header and claims without verifying anything (for `stepup decode`
+/// and for diagnostics). Never use the result for a decision.
+///
+/// # Errors
+/// Any form or JSON error of the token.
+pub fn decode_unverified(token: &str) -> Result<(serde_json::Value, serde_json::Value), Error> {
+    let limits = Limits::default();
+    let parts = jws::split(token, limits.max_token_len)?;
+    let header = jws::decode(Part::Header, parts.header)?;
+    let payload = jws::decode(Part::Payload, parts.payload)?;
+    crate::json::check(&header, limits.max_json_depth, Part::Header)?;
+    crate::json::check(&payload, limits.max_json_depth, Part::Payload)?;
+    let parse = |part, bytes: &[u8]| {
+        serde_json::from_slice(bytes).map_err(|e| Error::InvalidJson {
+            part,
+            reason: e.to_string(),
+        })
+    };
+    Ok((
+        parse(Part::Header, &header)?,
+        parse(Part::Payload, &payload)?,
+    ))
+}
