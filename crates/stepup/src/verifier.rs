@@ -60,14 +60,20 @@ const MAX_JSON_DEPTH: usize = 100;
 /// ```
 #[derive(Debug, Clone)]
 pub struct Verifier {
-    inner: Arc<Config>,
+    inner: Arc<Inner>,
 }
 
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    keys: KeySet,
+}
+
+/// The settings of a verifier, apart from its keys (which a remote key source swaps).
 #[derive(Debug)]
 pub(crate) struct Config {
     pub(crate) issuer: String,
     pub(crate) client_id: String,
-    pub(crate) keys: KeySet,
     pub(crate) allowed: AlgSet,
     pub(crate) leeway: u64,
     pub(crate) kind: TokenKind,
@@ -167,14 +173,16 @@ impl VerifierBuilder {
             });
         }
         Ok(Verifier {
-            inner: Arc::new(Config {
-                issuer: self.issuer,
-                client_id: self.client_id,
+            inner: Arc::new(Inner {
+                config: Config {
+                    issuer: self.issuer,
+                    client_id: self.client_id,
+                    allowed,
+                    leeway: self.leeway,
+                    kind: self.kind,
+                    limits: self.limits,
+                },
                 keys: self.keys,
-                allowed,
-                leeway: self.leeway,
-                kind: self.kind,
-                limits: self.limits,
             }),
         })
     }
@@ -248,22 +256,22 @@ impl Verifier {
 
     /// The configured issuer.
     pub fn issuer(&self) -> &str {
-        &self.inner.issuer
+        &self.inner.config.issuer
     }
 
     /// The configured client id.
     pub fn client_id(&self) -> &str {
-        &self.inner.client_id
+        &self.inner.config.client_id
     }
 
     /// The accepted algorithms.
     pub fn algorithms(&self) -> AlgSet {
-        self.inner.allowed
+        self.inner.config.allowed
     }
 
     /// The leeway in seconds.
     pub fn leeway(&self) -> u64 {
-        self.inner.leeway
+        self.inner.config.leeway
     }
 
     /// The key set.
@@ -277,7 +285,19 @@ impl Verifier {
         now: UnixTime,
         nonce: Option<&str>,
     ) -> Result<VerifiedToken, Error> {
-        let config = &*self.inner;
+        verify_token(&self.inner.config, &self.inner.keys, token, now, nonce)
+    }
+}
+
+/// The whole verification of one token against `config` and a key set snapshot.
+pub(crate) fn verify_token(
+    config: &Config,
+    keys: &KeySet,
+    token: &str,
+    now: UnixTime,
+    nonce: Option<&str>,
+) -> Result<VerifiedToken, Error> {
+    {
         let limits = config.limits;
         // Form: exactly three canonical base64url parts within the size limit.
         let parts = jws::split(token, limits.max_token_len)?;
@@ -289,7 +309,7 @@ impl Verifier {
         )?;
         // The payload is decoded (canonical check) before the signature, parsed after it.
         let payload = jws::decode(Part::Payload, parts.payload)?;
-        verify_signature(config, &header, &parts, &mut buffer)?;
+        verify_signature(config, keys, &header, &parts, &mut buffer)?;
         let claims = claims::parse(&payload, limits.max_json_depth)?;
         validate::claims(config, &claims, now, nonce)?;
         Ok(VerifiedToken {
@@ -303,6 +323,7 @@ impl Verifier {
 /// Checks `alg` against the allow-list and the keys, then the signature.
 fn verify_signature(
     config: &Config,
+    keys: &KeySet,
     header: &Header,
     parts: &jws::Compact<'_>,
     buffer: &mut Vec<u8>,
@@ -316,10 +337,7 @@ fn verify_signature(
         });
     }
     jws::decode_into(Part::Signature, parts.signature, buffer)?;
-    let mut candidates = config
-        .keys
-        .candidates(alg, header.kid.as_deref())
-        .peekable();
+    let mut candidates = keys.candidates(alg, header.kid.as_deref()).peekable();
     if candidates.peek().is_none() {
         return Err(Error::KeyNotFound {
             kid: Shown::new(header.kid.as_deref().unwrap_or("(none)")),
