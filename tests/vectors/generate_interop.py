@@ -28,7 +28,6 @@ import datetime
 import hashlib
 import hmac as py_hmac
 import json
-import os
 import sys
 from pathlib import Path
 

@@ -19,9 +19,9 @@ complete; it implements the rules the vectors exercise, in this order:
                      ECDSA raw r||s with r,s != 0, Ed25519 canonical S,
                      PSS salt = hash length)
   9. payload JSON    json_too_deep, invalid_json, duplicate_member
- 10. claims          iss, aud, azp, sub, exp, iat, nbf, nonce (in that order;
-                     the same order as OpenID Connect Core 3.1.3.7 with sub
-                     after azp)
+ 10. claims          iss, sub, aud, azp, exp, iat, nbf, nonce (in that order:
+                     the order DESIGN.md section 3 lists them, which is also
+                     OpenID Connect Core 3.1.3.7 with sub right after iss)
  11. policy         satisfied | step_up with missing
                      ["amr:<v>"..., "acr", "auth_time" | "fresh_login"]
 
@@ -285,6 +285,8 @@ def check_claims(c: dict, issuer: str, audience: str, now: int, leeway: int, non
         raise VerifyError("iss_missing")
     if c["iss"] != issuer:
         raise VerifyError("iss_mismatch")
+    if not isinstance(c.get("sub"), str):
+        raise VerifyError("sub_missing")
     if "aud" not in c:
         raise VerifyError("aud_missing")
     aud = c["aud"]
@@ -300,8 +302,6 @@ def check_claims(c: dict, issuer: str, audience: str, now: int, leeway: int, non
         raise VerifyError("azp_missing")
     if "azp" in c and c["azp"] != audience:
         raise VerifyError("azp_mismatch")
-    if not isinstance(c.get("sub"), str):
-        raise VerifyError("sub_missing")
     if "exp" not in c:
         raise VerifyError("exp_missing")
     exp = numeric_date(c, "exp")

@@ -22,6 +22,25 @@ pub(super) fn parse_one(text: &str) -> Result<Key, Error> {
             "this is a JWK Set; pass it as a key set (--jwks) rather than a single key",
         ));
     }
+    // A single `oct` JWK given explicitly is a shared secret, with the same strength
+    // rules as `--secret`; inside a JWK Set it is never used (see `parse_key`).
+    if jwk.get("kty").and_then(Value::as_str) == Some("oct") {
+        let Some(Value::String(k)) = jwk.get("k") else {
+            return Err(Error::invalid_key("the oct JWK has no \"k\" string"));
+        };
+        let secret = jws::decode(Part::Payload, k).map_err(|_| {
+            Error::invalid_key("JWK member \"k\" is not canonical unpadded base64url")
+        })?;
+        let material = VerifyingKey::secret(&secret).map_err(problem)?;
+        let alg = match jwk.get("alg").and_then(Value::as_str) {
+            None => None,
+            Some(name) => Some(name.parse::<Alg>().map_err(|_| {
+                Error::invalid_key(format!("the JWK's \"alg\" {name:?} is not supported"))
+            })?),
+        };
+        let kid = jwk.get("kid").and_then(Value::as_str).map(str::to_owned);
+        return Ok(Key::new(kid, alg, material));
+    }
     match parse_key(&jwk)? {
         Ok(key) => Ok(key),
         Err(reason) => Err(Error::NoUsableKey { reason }),

@@ -121,7 +121,9 @@ impl KeySet {
     }
 
     /// One public key from text: a PEM `PUBLIC KEY` (SPKI), `RSA PUBLIC KEY`,
-    /// `CERTIFICATE`, or a single JWK (JSON object).
+    /// `CERTIFICATE`, or a single JWK (JSON object). A single `oct` JWK is accepted as a
+    /// shared secret (same strength rules as [`from_secret`](Self::from_secret)); the key
+    /// is used whatever the token's `kid`.
     ///
     /// # Errors
     /// `invalid_key` if the text is none of those, `weak_key` for RSA below 2048 bits,
