@@ -68,8 +68,7 @@ pub struct Claims {
 /// Parses a decoded payload strictly into [`Claims`].
 pub(crate) fn parse(bytes: &[u8], max_depth: usize) -> Result<Claims, Error> {
     let ctx = Ctx::new(max_depth);
-    let result = crate::json::parse(bytes, ClaimsSeed { ctx: &ctx });
-    ctx.finish(Part::Payload, result)
+    crate::json::parse(&ctx, Part::Payload, bytes, ClaimsSeed { ctx: &ctx })
 }
 
 struct ClaimsSeed<'c> {
@@ -84,6 +83,22 @@ impl<'de> DeserializeSeed<'de> for ClaimsSeed<'_> {
     }
 }
 
+/// The claims read into [`Claims`], by name.
+const KNOWN: [&str; 12] = [
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "nbf",
+    "auth_time",
+    "nonce",
+    "acr",
+    "amr",
+    "azp",
+    "sid",
+];
+
 const NOT_STRING: &str = "must be a string";
 const NOT_DATE: &str = "must be a NumericDate: a finite JSON number within ±2^63";
 
@@ -97,30 +112,23 @@ impl<'de> Visitor<'de> for ClaimsSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Claims, A::Error> {
         let ctx = self.ctx;
         let mut claims = Claims::default();
-        let mut seen = SeenNames::default();
+        // Known claims are tracked in a bit set; only other names need the name list.
+        let mut seen_known = 0u16;
+        let mut seen_other = SeenNames::default();
         let seed = Any { ctx, depth: 2 };
         while let Some(name) = map.next_key_seed(KeySeed)? {
-            if !seen.insert(name.clone()) {
+            let Some(index) = KNOWN.iter().position(|known| *known == name.as_ref()) else {
+                if !seen_other.insert(name.clone()) {
+                    return Err(ctx.fail(Fault::Duplicate(name.into_owned())));
+                }
+                map.next_value_seed(seed)?;
+                continue;
+            };
+            if seen_known & (1 << index) != 0 {
                 return Err(ctx.fail(Fault::Duplicate(name.into_owned())));
             }
-            let claim: &'static str = match name.as_ref() {
-                "iss" => "iss",
-                "sub" => "sub",
-                "aud" => "aud",
-                "exp" => "exp",
-                "iat" => "iat",
-                "nbf" => "nbf",
-                "auth_time" => "auth_time",
-                "nonce" => "nonce",
-                "acr" => "acr",
-                "amr" => "amr",
-                "azp" => "azp",
-                "sid" => "sid",
-                _ => {
-                    map.next_value_seed(seed)?;
-                    continue;
-                }
-            };
+            seen_known |= 1 << index;
+            let claim: &'static str = KNOWN[index];
             // A number too large for serde_json fails inside this call; name the claim.
             let value = map.next_value_seed(seed).map_err(|e| {
                 if matches!(claim, "exp" | "iat" | "nbf" | "auth_time")

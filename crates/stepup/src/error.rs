@@ -330,6 +330,62 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+
+    // ---- keys from the network (feature `remote`) ----
+    /// A JWKS, discovery or issuer URL is not allowed: it is not `https://` (plain
+    /// `http://` is accepted only for loopback addresses) or cannot be parsed.
+    #[error(
+        "{url} cannot be used to fetch keys: {reason}; use an https:// URL (http:// is allowed only for 127.0.0.0/8, [::1] and localhost)"
+    )]
+    InsecureUrl {
+        /// The URL (without user info).
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The discovery document names another issuer than the configured one.
+    #[error(
+        "the discovery document at {url} names the issuer {found}, not the configured issuer {expected}; configure exactly the issuer the provider publishes"
+    )]
+    DiscoveryIssuerMismatch {
+        /// The discovery document's URL.
+        url: String,
+        /// The configured issuer.
+        expected: Shown,
+        /// The issuer in the document.
+        found: Shown,
+    },
+    /// A JWKS or discovery document could not be fetched: connection refused,
+    /// timeout, HTTP error status, refused redirect.
+    #[error("cannot fetch {url}: {reason}; check the URL and that the provider is reachable")]
+    JwksUnreachable {
+        /// The URL (without user info).
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A fetched document is not a usable JWK Set (or discovery document): not JSON,
+    /// over the size limit, or without any usable key.
+    #[error(
+        "{url} did not return a usable document: {reason}; check that the URL is the provider's JWKS (its jwks_uri)"
+    )]
+    JwksInvalid {
+        /// The URL (without user info).
+        url: String,
+        /// What is wrong with the answer.
+        reason: String,
+    },
+    /// No key set can be used right now: the last good one is older than the
+    /// staleness limit, or none arrived within the wait bound.
+    #[error(
+        "keys from {url} are unavailable: {reason}; tokens cannot be verified until the provider's JWKS can be fetched again"
+    )]
+    KeysUnavailable {
+        /// The JWKS URL (without user info).
+        url: String,
+        /// Why, with the last fetch error if any.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -378,6 +434,11 @@ impl Error {
             Self::AlgUnusable { .. } => "alg_unusable",
             Self::InvalidConfig { .. } => "invalid_config",
             Self::Signing { .. } => "signing_failed",
+            Self::InsecureUrl { .. } => "insecure_url",
+            Self::DiscoveryIssuerMismatch { .. } => "discovery_issuer_mismatch",
+            Self::JwksUnreachable { .. } => "jwks_unreachable",
+            Self::JwksInvalid { .. } => "jwks_invalid",
+            Self::KeysUnavailable { .. } => "keys_unavailable",
         }
     }
 
@@ -389,7 +450,14 @@ impl Error {
             | Self::NoUsableKey { .. }
             | Self::AlgUnusable { .. }
             | Self::InvalidConfig { .. }
-            | Self::Signing { .. } => ErrorClass::Config,
+            | Self::Signing { .. }
+            | Self::InsecureUrl { .. }
+            | Self::DiscoveryIssuerMismatch { .. } => ErrorClass::Config,
+            // What a provider serves can change without our configuration changing:
+            // a JWKS that cannot be fetched or read is an outage, answered with 503.
+            Self::JwksUnreachable { .. }
+            | Self::JwksInvalid { .. }
+            | Self::KeysUnavailable { .. } => ErrorClass::Unavailable,
             _ => ErrorClass::Token,
         }
     }
@@ -455,6 +523,11 @@ pub const ERROR_CODES: &[&str] = &[
     "alg_unusable",
     "invalid_config",
     "signing_failed",
+    "insecure_url",
+    "discovery_issuer_mismatch",
+    "jwks_unreachable",
+    "jwks_invalid",
+    "keys_unavailable",
 ];
 
 #[cfg(test)]

@@ -99,27 +99,36 @@ impl Ctx {
 }
 
 /// Parses `bytes` as one JSON value with `seed`, requiring nothing after it.
+///
+/// UTF-8 is validated once for the whole text (a fast, vectorised check) so the
+/// JSON reader need not validate each string again.
 pub(crate) fn parse<'de, S: DeserializeSeed<'de>>(
+    ctx: &Ctx,
+    part: Part,
     bytes: &'de [u8],
     seed: S,
-) -> Result<S::Value, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = seed.deserialize(&mut de)?;
-    de.end()?;
-    Ok(value)
+) -> Result<S::Value, Error> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Err(Error::InvalidJson {
+            part,
+            reason: "not valid UTF-8".into(),
+        });
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let result = seed
+        .deserialize(&mut de)
+        .and_then(|value| de.end().map(|()| value));
+    ctx.finish(part, result)
 }
 
 /// Checks that `bytes` hold one strict JSON value (no duplicates, bounded depth).
 pub(crate) fn check(bytes: &[u8], max_depth: usize, part: Part) -> Result<(), Error> {
     let ctx = Ctx::new(max_depth);
-    let result = parse(
-        bytes,
-        Any {
-            ctx: &ctx,
-            depth: 1,
-        },
-    );
-    ctx.finish(part, result).map(|_| ())
+    let seed = Any {
+        ctx: &ctx,
+        depth: 1,
+    };
+    parse(&ctx, part, bytes, seed).map(|_| ())
 }
 
 /// Seed for a member name: borrowed when the JSON has no escapes.
@@ -155,7 +164,7 @@ impl<'de> Visitor<'de> for KeySeed {
 
 /// Remembers the member names of one object and reports the first duplicate.
 ///
-/// Linear search while small (the common case, no hashing), a hash set past 16
+/// Linear search while small (the common case, no hashing), a hash set past 32
 /// names so a 64 KiB object of distinct names stays linear-time overall.
 #[derive(Default)]
 pub(crate) struct SeenNames<'de> {
@@ -173,7 +182,7 @@ impl<'de> SeenNames<'de> {
             return false;
         }
         self.names.push(name);
-        if self.names.len() > 16 {
+        if self.names.len() > 32 {
             self.set = Some(self.names.drain(..).collect());
         }
         true

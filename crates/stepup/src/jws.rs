@@ -6,7 +6,6 @@
 
 use std::fmt;
 
-use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 
@@ -14,7 +13,7 @@ use crate::alg::Alg;
 use crate::error::{Error, Part, Shown};
 use crate::json::{Any, AnyValue, Ctx, Fault, KeySeed, SeenNames};
 
-/// base64url without padding, rejecting padding and non-zero trailing bits.
+/// base64url without padding, for encoding (decoding goes through [`decode_into`]).
 pub(crate) const B64: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::URL_SAFE,
     GeneralPurposeConfig::new()
@@ -80,9 +79,14 @@ pub(crate) fn split(token: &str, max_len: usize) -> Result<Compact<'_>, Error> {
 }
 
 /// Decodes one part into `out` (cleared first).
+///
+/// Decoding uses base64-simd, which is as strict as [`B64`] (no padding, no
+/// characters outside the alphabet, canonical trailing bits; see the tests) and
+/// several times faster: base64 is a large share of HS256 verification.
 pub(crate) fn decode_into(part: Part, encoded: &str, out: &mut Vec<u8>) -> Result<(), Error> {
     out.clear();
-    B64.decode_vec(encoded, out)
+    base64_simd::URL_SAFE_NO_PAD
+        .decode_append(encoded, out)
         .map_err(|_| Error::InvalidBase64 { part })
 }
 
@@ -120,8 +124,7 @@ pub(crate) struct RawHeader {
 /// Parses a decoded header strictly: a UTF-8 JSON object with no duplicated members.
 pub(crate) fn parse_header(bytes: &[u8], max_depth: usize) -> Result<RawHeader, Error> {
     let ctx = Ctx::new(max_depth);
-    let result = crate::json::parse(bytes, HeaderSeed { ctx: &ctx });
-    ctx.finish(Part::Header, result)
+    crate::json::parse(&ctx, Part::Header, bytes, HeaderSeed { ctx: &ctx })
 }
 
 /// Which kind of token is expected, which decides the accepted `typ` values.

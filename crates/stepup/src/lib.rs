@@ -44,6 +44,11 @@
 //!   audiences, `exp`/`iat` required, `nbf` honoured, leeway 60 s, `nonce` when expected.
 //! - Step-up: by default `amr` must be an array containing `"mfa"`.
 //!
+//! ## Keys from the network
+//! With the feature `remote`, a [`RemoteVerifier`] takes its keys from a JWK Set URL
+//! or from OpenID Connect discovery, and caches, refreshes and rotates them (HTTPS
+//! only, bounded fetches, stale-if-error); [`fetch_key_set`] fetches a key set once.
+//!
 //! ## Error codes
 //! Every [`Error`] has a stable [`Error::code`] and an [`ErrorClass`]; the full list is
 //! [`ERROR_CODES`]. Step-up needs are not errors: see [`Missing::name`]
@@ -58,6 +63,8 @@ mod jws;
 mod key;
 mod policy;
 mod profile;
+#[cfg(feature = "remote")]
+mod remote;
 mod sign;
 mod time;
 mod validate;
@@ -70,6 +77,11 @@ pub use jws::{Header, TokenKind};
 pub use key::{Key, KeySet, Secret, SkippedKey};
 pub use policy::{Challenge, Combine, Decision, Missing, Policy, StepUp};
 pub use profile::{OKTA_2FA_ANY, PAPE_MULTI_FACTOR, Profile};
+#[cfg(feature = "remote")]
+pub use remote::{
+    CacheSettings, FetchSettings, KeySource, RemoteStats, RemoteVerifier, RemoteVerifierBuilder,
+    fetch_key_set, fetch_key_set_blocking,
+};
 pub use sign::{GeneratedKey, KeyKind, SigningKey, generate_key};
 pub use time::{NumericDate, UnixTime};
 pub use verifier::{
@@ -104,6 +116,25 @@ pub mod __private {
             let _ = crate::verifier::decode_unverified(text);
             let _ = crate::claims::parse(input, 64);
             let _ = crate::jws::parse_header(input, 64);
+        }
+    }
+
+    /// Runs the whole verifier on arbitrary input; returns whether it was accepted
+    /// (which, without the secret, must never happen).
+    pub fn fuzz_verify(input: &[u8]) -> bool {
+        static VERIFIER: std::sync::OnceLock<Option<crate::Verifier>> = std::sync::OnceLock::new();
+        let verifier = VERIFIER.get_or_init(|| {
+            let secret = crate::Secret::new("fuzzing-secret-fuzzing-secret-32");
+            let keys = crate::KeySet::from_secret(&secret).ok()?;
+            crate::Verifier::builder("https://op", "client", keys)
+                .build()
+                .ok()
+        });
+        match (verifier, std::str::from_utf8(input)) {
+            (Some(verifier), Ok(token)) => verifier
+                .verify(token, crate::UnixTime::from_secs(0))
+                .is_ok(),
+            _ => false,
         }
     }
 

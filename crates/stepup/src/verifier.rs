@@ -125,30 +125,7 @@ impl VerifierBuilder {
     /// `alg_unusable` for an allowed algorithm no key can use; `no_usable_key` if the
     /// keys permit no algorithm.
     pub fn build(self) -> Result<Verifier, Error> {
-        if self.issuer.is_empty() {
-            return Err(Error::config(
-                "the issuer is empty; pass the provider's issuer URL",
-            ));
-        }
-        if self.client_id.is_empty() {
-            return Err(Error::config(
-                "the client id (audience) is empty; pass your client id",
-            ));
-        }
-        if self.limits.max_json_depth == 0 || self.limits.max_json_depth > MAX_JSON_DEPTH {
-            return Err(Error::config(format!(
-                "max JSON depth must be between 1 and {MAX_JSON_DEPTH}"
-            )));
-        }
-        if self.limits.max_token_len == 0 {
-            return Err(Error::config("max token length must be positive"));
-        }
-        if self.leeway > 86_400 {
-            return Err(Error::config(format!(
-                "leeway of {} s is over one day; clocks that far apart need fixing, not leeway",
-                self.leeway
-            )));
-        }
+        check_settings(&self.issuer, &self.client_id, self.leeway, self.limits)?;
         let permitted = self.keys.algorithms();
         let allowed = match self.algorithms {
             None => permitted,
@@ -186,6 +163,39 @@ impl VerifierBuilder {
             }),
         })
     }
+}
+
+/// The checks of the settings every verifier shares (local or remote keys).
+pub(crate) fn check_settings(
+    issuer: &str,
+    client_id: &str,
+    leeway: u64,
+    limits: Limits,
+) -> Result<(), Error> {
+    if issuer.is_empty() {
+        return Err(Error::config(
+            "the issuer is empty; pass the provider's issuer URL",
+        ));
+    }
+    if client_id.is_empty() {
+        return Err(Error::config(
+            "the client id (audience) is empty; pass your client id",
+        ));
+    }
+    if limits.max_json_depth == 0 || limits.max_json_depth > MAX_JSON_DEPTH {
+        return Err(Error::config(format!(
+            "max JSON depth must be between 1 and {MAX_JSON_DEPTH}"
+        )));
+    }
+    if limits.max_token_len == 0 {
+        return Err(Error::config("max token length must be positive"));
+    }
+    if leeway > 86_400 {
+        return Err(Error::config(format!(
+            "leeway of {leeway} s is over one day; clocks that far apart need fixing, not leeway"
+        )));
+    }
+    Ok(())
 }
 
 impl Verifier {

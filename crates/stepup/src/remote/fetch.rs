@@ -1,0 +1,443 @@
+//! One bounded HTTP GET: allowed URLs only, timeouts, size limit, safe redirects.
+
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, AGE, CACHE_CONTROL, HeaderMap};
+use reqwest::redirect::{Attempt, Policy};
+use reqwest::{Client, Url};
+
+use crate::error::Error;
+use crate::key::KeySet;
+
+/// Limits on each HTTP request for a JWK Set or a discovery document.
+///
+/// ```
+/// use std::time::Duration;
+/// use stepup::FetchSettings;
+///
+/// let settings = FetchSettings::default()
+///     .with_timeout(Duration::from_secs(5))
+///     .with_max_body(256 * 1024);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchSettings {
+    connect_timeout: Duration,
+    timeout: Duration,
+    max_body: usize,
+    max_redirects: usize,
+}
+
+impl Default for FetchSettings {
+    fn default() -> Self {
+        Self {
+            // A provider that cannot accept a connection in 5 s is down for our purposes.
+            connect_timeout: Duration::from_secs(5),
+            // The whole exchange, body included; a JWKS is a few KiB.
+            timeout: Duration::from_secs(10),
+            // Real key sets are a few KiB; 1 MiB leaves room for large RSA sets
+            // and certificate chains while bounding what a hostile server can send.
+            max_body: 1024 * 1024,
+            // Providers redirect at most once or twice (e.g. to a CDN).
+            max_redirects: 3,
+        }
+    }
+}
+
+impl FetchSettings {
+    /// Time allowed to establish the connection (TCP and TLS). Default 5 s.
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time allowed for the whole request, redirects and body included. Default 10 s.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Largest accepted response body in bytes. Default 1 MiB.
+    pub fn with_max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// Most redirects followed. Default 3; 0 refuses every redirect. A redirect
+    /// from `https` to `http`, or to a URL that is not allowed, is always refused.
+    pub fn with_max_redirects(mut self, redirects: usize) -> Self {
+        self.max_redirects = redirects;
+        self
+    }
+
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        if self.connect_timeout.is_zero() || self.timeout.is_zero() {
+            return Err(Error::config("fetch timeouts must be positive"));
+        }
+        if self.max_body == 0 {
+            return Err(Error::config("the JWKS body limit must be positive"));
+        }
+        if self.max_redirects > 10 {
+            return Err(Error::config(format!(
+                "{} redirects is too many to follow; at most 10 are allowed",
+                self.max_redirects
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// A response body and the lifetime its headers grant.
+#[derive(Debug)]
+pub(crate) struct Fetched {
+    pub(crate) body: Vec<u8>,
+    /// `Cache-Control: max-age` minus `Age`, if the server sent one.
+    pub(crate) max_age: Option<Duration>,
+}
+
+/// An HTTP client set up with the limits of [`FetchSettings`].
+#[derive(Debug, Clone)]
+pub(crate) struct Fetcher {
+    client: Client,
+    settings: FetchSettings,
+}
+
+impl Fetcher {
+    pub(crate) fn new(settings: &FetchSettings) -> Result<Self, Error> {
+        settings.check()?;
+        let max_redirects = settings.max_redirects;
+        let client = Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.timeout)
+            .redirect(Policy::custom(move |attempt| {
+                redirect(attempt, max_redirects)
+            }))
+            .user_agent(concat!("stepup/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::config(format!("cannot set up the HTTP client: {}", causes(&e))))?;
+        Ok(Self {
+            client,
+            settings: settings.clone(),
+        })
+    }
+
+    /// The total timeout of one request.
+    pub(crate) fn timeout(&self) -> Duration {
+        self.settings.timeout
+    }
+
+    /// Fetches and parses a JWK Set. Keys that break the rules are skipped (and logged).
+    pub(crate) async fn key_set(&self, url: &Url) -> Result<(KeySet, Option<Duration>), Error> {
+        let fetched = self.get(url).await?;
+        let invalid = |reason: String| Error::JwksInvalid {
+            url: shown(url),
+            reason,
+        };
+        let text = std::str::from_utf8(&fetched.body)
+            .map_err(|_| invalid("the body is not UTF-8 text".into()))?;
+        let keys = KeySet::from_jwks(text).map_err(|e| invalid(e.to_string()))?;
+        for skipped in keys.skipped() {
+            tracing::warn!(
+                target: "stepup::remote",
+                url = %shown(url),
+                kid = skipped.kid.as_deref().unwrap_or("(none)"),
+                code = skipped.reason.code(),
+                reason = %skipped.reason,
+                "JWKS key skipped",
+            );
+        }
+        Ok((keys, fetched.max_age))
+    }
+
+    /// GETs `url` (already checked by [`parse_url`]) within the limits.
+    pub(crate) async fn get(&self, url: &Url) -> Result<Fetched, Error> {
+        let unreachable = |reason: String| Error::JwksUnreachable {
+            url: shown(url),
+            reason,
+        };
+        let mut response = self
+            .client
+            .get(url.clone())
+            .header(ACCEPT, "application/jwk-set+json, application/json")
+            .send()
+            .await
+            .map_err(|e| unreachable(self.describe(&e)))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(unreachable(format!("the server answered HTTP {status}")));
+        }
+        let max_age = max_age(response.headers());
+        let limit = self.settings.max_body;
+        let too_large = || Error::JwksInvalid {
+            url: shown(url),
+            reason: format!("the body is over the limit of {limit} bytes"),
+        };
+        if response
+            .content_length()
+            .is_some_and(|len| len > limit as u64)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| unreachable(self.describe(&e)))?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Fetched { body, max_age })
+    }
+
+    /// A short cause for a failed request, without the URL (the error names it).
+    fn describe(&self, error: &reqwest::Error) -> String {
+        let cause = causes(error);
+        if error.is_timeout() {
+            let limit = if error.is_connect() {
+                self.settings.connect_timeout
+            } else {
+                self.settings.timeout
+            };
+            format!("no answer within the timeout of {limit:?} ({cause})")
+        } else if error.is_redirect() {
+            format!("redirect refused: {cause}")
+        } else if error.is_connect() {
+            format!("cannot connect ({cause})")
+        } else {
+            cause
+        }
+    }
+}
+
+/// Parses a configured or discovered URL and checks that keys may be fetched from it.
+pub(crate) fn parse_url(text: &str) -> Result<Url, Error> {
+    let url = Url::parse(text).map_err(|e| {
+        Error::config(format!(
+            "{:?} is not a valid URL ({e}); give an absolute https:// URL",
+            crate::error::Shown::new(text)
+        ))
+    })?;
+    allowed(&url).map_err(|reason| Error::InsecureUrl {
+        url: shown(&url),
+        reason,
+    })?;
+    Ok(url)
+}
+
+/// `https`, or `http` to a loopback address: nothing else may serve keys.
+pub(crate) fn allowed(url: &Url) -> Result<(), String> {
+    let Some(host) = url.host_str() else {
+        return Err("it has no host".into());
+    };
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(host) => Ok(()),
+        "http" => Err(format!(
+            "plain http to {host} could be read and altered on the way"
+        )),
+        other => Err(format!("the scheme {other:?} is not supported")),
+    }
+}
+
+/// 127.0.0.0/8, ::1 or `localhost` (the URL parser has already normalised the host).
+fn is_loopback(host: &str) -> bool {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => bare.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+/// The URL for messages and logs: without user name or password.
+pub(crate) fn shown(url: &Url) -> String {
+    if url.username().is_empty() && url.password().is_none() {
+        return url.to_string();
+    }
+    let mut bare = url.clone();
+    // Both only fail for URLs that cannot have credentials, which then have none.
+    let _ = bare.set_username("");
+    let _ = bare.set_password(None);
+    bare.to_string()
+}
+
+fn redirect(attempt: Attempt<'_>, max_redirects: usize) -> reqwest::redirect::Action {
+    match refusal(attempt.previous(), attempt.url(), max_redirects) {
+        Some(reason) => attempt.error(reason),
+        None => attempt.follow(),
+    }
+}
+
+/// Why a redirect to `next` must not be followed, if it must not. `previous`
+/// holds every URL requested so far, the first one included.
+fn refusal(previous: &[Url], next: &Url, max_redirects: usize) -> Option<String> {
+    if previous.len() > max_redirects {
+        return Some(format!(
+            "more than {max_redirects} redirects (a redirect loop?)"
+        ));
+    }
+    let from_https = previous.last().is_some_and(|url| url.scheme() == "https");
+    if from_https && next.scheme() != "https" {
+        return Some(format!("from https to {}, a downgrade", shown(next)));
+    }
+    allowed(next)
+        .err()
+        .map(|reason| format!("to {}: {reason}", shown(next)))
+}
+
+/// The causes of an error, outermost first, without the top-level message (which
+/// repeats the URL).
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = Vec::new();
+    let mut next = error.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        next = cause.source();
+    }
+    if parts.is_empty() {
+        parts.push(error.to_string());
+    }
+    parts.join(": ")
+}
+
+/// The lifetime granted by `Cache-Control` (the smallest `max-age`; `no-cache` and
+/// `no-store` count as 0), less the `Age` a shared cache reports.
+fn max_age(headers: &HeaderMap) -> Option<Duration> {
+    let mut found: Option<u64> = None;
+    for value in headers.get_all(CACHE_CONTROL) {
+        let Ok(text) = value.to_str() else { continue };
+        for directive in text.split(',') {
+            let (name, argument) = match directive.split_once('=') {
+                Some((name, argument)) => (name.trim(), Some(argument.trim().trim_matches('"'))),
+                None => (directive.trim(), None),
+            };
+            let seconds =
+                if name.eq_ignore_ascii_case("no-cache") || name.eq_ignore_ascii_case("no-store") {
+                    Some(0)
+                } else if name.eq_ignore_ascii_case("max-age") {
+                    argument.and_then(delta_seconds)
+                } else {
+                    None
+                };
+            if let Some(seconds) = seconds {
+                found = Some(found.map_or(seconds, |f| f.min(seconds)));
+            }
+        }
+    }
+    let age = headers
+        .get(AGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(delta_seconds)
+        .unwrap_or(0);
+    found.map(|seconds| Duration::from_secs(seconds.saturating_sub(age)))
+}
+
+/// RFC 9111 §1.2.2 delta-seconds: digits only; too large a number means "very long".
+fn delta_seconds(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(text.parse().unwrap_or(u64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn cache_control_max_age() {
+        let secs = |pairs| max_age(&headers(pairs)).map(|d| d.as_secs());
+        assert_eq!(secs(&[]), None);
+        assert_eq!(secs(&[("cache-control", "public, max-age=600")]), Some(600));
+        assert_eq!(secs(&[("cache-control", "Max-Age=\"60\"")]), Some(60));
+        assert_eq!(secs(&[("cache-control", "max-age=600, no-cache")]), Some(0));
+        assert_eq!(
+            secs(&[("cache-control", "max-age=600"), ("age", "100")]),
+            Some(500)
+        );
+        assert_eq!(secs(&[("cache-control", "max-age=-5")]), None);
+        assert_eq!(
+            secs(&[("cache-control", "max-age=99999999999999999999999")]),
+            Some(u64::MAX)
+        );
+        assert_eq!(secs(&[("cache-control", "private")]), None);
+    }
+
+    #[test]
+    fn only_https_or_loopback_http() {
+        for ok in [
+            "https://login.example.com/jwks",
+            "http://127.0.0.1:8080/jwks",
+            "http://127.9.8.7/jwks",
+            "http://[::1]:9000/jwks",
+            "http://localhost/jwks",
+            "http://LOCALHOST:1/jwks",
+        ] {
+            assert!(parse_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://login.example.com/jwks",
+            "http://128.0.0.1/jwks",
+            "http://[::ffff:127.0.0.1]/jwks",
+            "http://localhost.example.com/jwks",
+            "ftp://127.0.0.1/jwks",
+            "file:///etc/jwks.json",
+        ] {
+            assert_eq!(
+                parse_url(bad).map_err(|e| e.code()).err(),
+                Some("insecure_url"),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            parse_url("not a url").map_err(|e| e.code()).err(),
+            Some("invalid_config")
+        );
+    }
+
+    #[test]
+    fn redirects_never_downgrade() {
+        let url = |s| Url::parse(s).unwrap();
+        let https = url("https://op.example.com/jwks");
+        // https → http is refused even to a loopback address.
+        assert!(
+            refusal(&[https.clone()], &url("http://127.0.0.1/jwks"), 3)
+                .unwrap()
+                .contains("downgrade")
+        );
+        assert!(refusal(&[https.clone()], &url("https://cdn.example.com/jwks"), 3).is_none());
+        // http (loopback) → http elsewhere is refused; loopback → loopback is fine.
+        let local = url("http://127.0.0.1:8080/jwks");
+        assert!(refusal(&[local.clone()], &url("http://example.com/jwks"), 3).is_some());
+        assert!(refusal(&[local.clone()], &url("http://[::1]:9/jwks"), 3).is_none());
+        assert!(refusal(&[local.clone()], &url("https://example.com/jwks"), 3).is_none());
+        // The limit counts redirects already followed.
+        let chain = vec![local.clone(); 3];
+        assert!(refusal(&chain, &local, 3).is_none());
+        let chain = vec![local.clone(); 4];
+        assert!(refusal(&chain, &local, 3).unwrap().contains("more than 3"));
+        assert!(refusal(&[local.clone()], &local, 0).is_some());
+    }
+
+    #[test]
+    fn credentials_are_not_shown() {
+        let url = Url::parse("https://user:pw@op.example.com/jwks").unwrap();
+        assert_eq!(shown(&url), "https://op.example.com/jwks");
+    }
+}
