@@ -31,10 +31,12 @@ pub(crate) fn run(args: &KeygenArgs) -> Result<Exit, Failure> {
         "{}\n",
         serde_json::to_string_pretty(&jwks).unwrap_or_else(|_| jwks.to_string())
     );
-    let private = generated.private_pem.expose();
+    // PEM text with LF line ends, as OpenSSL writes it (the encoder uses CRLF).
+    let private = String::from_utf8_lossy(generated.private_pem.expose()).replace("\r\n", "\n");
+    let public = generated.public_pem.replace("\r\n", "\n");
     if args.stdout {
-        written(output::raw(&String::from_utf8_lossy(private)))?;
-        written(output::raw(&generated.public_pem))?;
+        written(output::raw(&private))?;
+        written(output::raw(&public))?;
         written(output::raw(&jwks_text))?;
         return Ok(Exit::Success);
     }
@@ -53,13 +55,8 @@ pub(crate) fn run(args: &KeygenArgs) -> Result<Exit, Failure> {
         }
     }
     let [private_path, public_path, jwks_path] = &paths;
-    write_file(private_path, private, true, args.force)?;
-    write_file(
-        public_path,
-        generated.public_pem.as_bytes(),
-        false,
-        args.force,
-    )?;
+    write_file(private_path, private.as_bytes(), true, args.force)?;
+    write_file(public_path, public.as_bytes(), false, args.force)?;
     write_file(jwks_path, jwks_text.as_bytes(), false, args.force)?;
     let summary = format!(
         "kid          {}\nalg          {}\nprivate key  {} (keep it secret)\npublic key   {}\nJWKS         {}",

@@ -1,0 +1,17 @@
+//! Integration tests of the `stepup` binary: each runs the real built executable with
+//! the committed keys of `tests/vectors/keys` and a fixed clock (`--now`).
+
+// Test helpers outside `#[test]` functions panic on purpose when the binary cannot run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "it/util.rs"]
+mod util;
+
+#[path = "it/decode.rs"]
+mod decode;
+#[path = "it/keygen.rs"]
+mod keygen;
+#[path = "it/mint.rs"]
+mod mint;
+#[path = "it/verify.rs"]
+mod verify;
