@@ -49,7 +49,8 @@ pub(crate) struct VerifyArgs {
     #[arg(value_name = "TOKEN")]
     pub(crate) token: Option<String>,
 
-    /// Shared secret (the client secret) for HS256/384/512.
+    /// Shared secret (the client secret) for HS256/384/512. Other local users may see
+    /// command lines; prefer --secret-file for real secrets.
     #[arg(long, value_name = "SECRET", help_heading = "Key source (exactly one)")]
     pub(crate) secret: Option<String>,
     /// File holding the shared secret (one trailing newline is dropped).

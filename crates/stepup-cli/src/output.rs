@@ -51,8 +51,16 @@ impl Style {
         self.paint("33", text)
     }
 
-    fn bold(self, text: &str) -> String {
-        self.paint("1", text)
+    fn bold_green(self, text: &str) -> String {
+        self.paint("1;32", text)
+    }
+
+    fn bold_red(self, text: &str) -> String {
+        self.paint("1;31", text)
+    }
+
+    fn bold_yellow(self, text: &str) -> String {
+        self.paint("1;33", text)
     }
 }
 
@@ -127,22 +135,18 @@ pub(crate) fn verify_human(report: &VerifyReport, style: Style) -> io::Result<()
         writeln!(out)?;
     }
     let verdict = match &report.verdict {
-        Verdict::Valid(Decision::Satisfied) => {
-            style.green(&style.bold("VALID — step-up satisfied"))
-        }
+        Verdict::Valid(Decision::Satisfied) => style.bold_green("VALID — step-up satisfied"),
         Verdict::Valid(Decision::StepUp(step_up)) => {
             let missing: Vec<String> = step_up.missing.iter().map(|m| m.name()).collect();
             format!(
                 "{} (challenge: {})",
-                style.yellow(
-                    &style.bold(&format!("VALID — STEP-UP REQUIRED: {}", missing.join(", ")))
-                ),
+                style.bold_yellow(&format!("VALID — STEP-UP REQUIRED: {}", missing.join(", "))),
                 step_up.challenge.www_authenticate()
             )
         }
         Verdict::Invalid(failure) => format!(
             "{}: {}",
-            style.red(&style.bold(&format!("INVALID ({})", failure.code()))),
+            style.bold_red(&format!("INVALID ({})", failure.code())),
             failure.message()
         ),
     };
@@ -262,9 +266,9 @@ pub(crate) fn decode_human(
     writeln!(
         out,
         "{}",
-        style.yellow(&style.bold(
+        style.bold_yellow(
             "UNVERIFIED — decoded only: the signature and claims were NOT checked (use `stepup verify`)"
-        ))
+        )
     )?;
     writeln!(out, "\nheader:\n{}", pretty(header)?)?;
     writeln!(out, "\nclaims:\n{}", pretty(claims)?)?;
