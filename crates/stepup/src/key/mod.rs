@@ -262,14 +262,17 @@ pub(crate) fn jwk_from_spki(der: &[u8]) -> Option<serde_json::Value> {
 
 /// The RFC 7638 thumbprint: SHA-256 over the required members in lexicographic order.
 pub(crate) fn thumbprint_of_spki(der: &[u8]) -> Option<String> {
-    let members = pem::jwk_members(der)?;
+    pem::jwk_members(der).map(|members| thumbprint(&members))
+}
+
+/// RFC 7638 §3: the members, already in lexicographic order, as compact JSON, hashed.
+/// Member values are base64url or fixed names, so they need no JSON escaping.
+fn thumbprint(members: &[(&'static str, String)]) -> String {
     let body: Vec<String> = members
         .iter()
         .map(|(name, value)| format!("\"{name}\":\"{value}\""))
         .collect();
-    Some(crate::sign::sha256_b64(
-        format!("{{{}}}", body.join(",")).as_bytes(),
-    ))
+    crate::sign::sha256_b64(format!("{{{}}}", body.join(",")).as_bytes())
 }
 
 #[cfg(test)]
