@@ -417,22 +417,47 @@ mod tests {
         let https = url("https://op.example.com/jwks");
         // https → http is refused even to a loopback address.
         assert!(
-            refusal(&[https.clone()], &url("http://127.0.0.1/jwks"), 3)
-                .unwrap()
-                .contains("downgrade")
+            refusal(
+                std::slice::from_ref(&https),
+                &url("http://127.0.0.1/jwks"),
+                3
+            )
+            .unwrap()
+            .contains("downgrade")
         );
-        assert!(refusal(&[https.clone()], &url("https://cdn.example.com/jwks"), 3).is_none());
+        assert!(
+            refusal(
+                std::slice::from_ref(&https),
+                &url("https://cdn.example.com/jwks"),
+                3
+            )
+            .is_none()
+        );
         // http (loopback) → http elsewhere is refused; loopback → loopback is fine.
         let local = url("http://127.0.0.1:8080/jwks");
-        assert!(refusal(&[local.clone()], &url("http://example.com/jwks"), 3).is_some());
-        assert!(refusal(&[local.clone()], &url("http://[::1]:9/jwks"), 3).is_none());
-        assert!(refusal(&[local.clone()], &url("https://example.com/jwks"), 3).is_none());
+        assert!(
+            refusal(
+                std::slice::from_ref(&local),
+                &url("http://example.com/jwks"),
+                3
+            )
+            .is_some()
+        );
+        assert!(refusal(std::slice::from_ref(&local), &url("http://[::1]:9/jwks"), 3).is_none());
+        assert!(
+            refusal(
+                std::slice::from_ref(&local),
+                &url("https://example.com/jwks"),
+                3
+            )
+            .is_none()
+        );
         // The limit counts redirects already followed.
         let chain = vec![local.clone(); 3];
         assert!(refusal(&chain, &local, 3).is_none());
         let chain = vec![local.clone(); 4];
         assert!(refusal(&chain, &local, 3).unwrap().contains("more than 3"));
-        assert!(refusal(&[local.clone()], &local, 0).is_some());
+        assert!(refusal(std::slice::from_ref(&local), &local, 0).is_some());
     }
 
     #[test]

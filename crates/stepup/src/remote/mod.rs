@@ -1,45 +1,7 @@
 //! Keys from the network (feature `remote`): a JWK Set URL, or OpenID Connect
 //! discovery from the issuer, fetched over HTTPS, cached, refreshed and rotated.
 //!
-//! A [`RemoteVerifier`] verifies exactly like a [`Verifier`](crate::Verifier),
-//! against a snapshot of the provider's current key set:
-//!
-//! - Verification reads the snapshot without waiting on anything; a worker task
-//!   refreshes it in the background before it expires, honouring the response's
-//!   `Cache-Control: max-age` between a floor and a ceiling ([`CacheSettings`]).
-//! - A token whose `kid` is unknown causes one refetch at most per cooldown, and
-//!   all verifications that need it share that one fetch. A `kid` still unknown
-//!   afterwards is remembered until the next fetch, and fails at once.
-//! - When a refresh fails, the last good set keeps being used up to a staleness
-//!   limit (stale-if-error); past it, verification fails closed with
-//!   `keys_unavailable`.
-//! - Fetches are bounded ([`FetchSettings`]): `https` only (plain `http` only to
-//!   loopback addresses), connect and total timeouts, a body size limit, a few
-//!   redirects and never from `https` to `http`. Keys that break the rules (weak,
-//!   unsupported, `oct`) are skipped with a warning; a set without a usable key is
-//!   an error. No key is ever taken from a token.
-//!
-//! ```no_run
-//! use stepup::{KeySource, Policy, RemoteVerifier, UnixTime};
-//!
-//! # async fn handle(token: &str) -> Result<(), stepup::Error> {
-//! // Once, at startup (inside a tokio runtime): discovery, then the first fetch.
-//! let verifier = RemoteVerifier::builder(
-//!     "https://login.example.com",
-//!     "my-app",
-//!     KeySource::Discovery,
-//! )
-//! .build()
-//! .await?;
-//!
-//! // Per request; clones share the cache.
-//! let (verified, decision) = verifier.check(token, &Policy::default(), UnixTime::now()).await?;
-//! if !decision.is_satisfied() {
-//!     // send the RFC 9470 challenge of `decision`
-//! }
-//! # let _ = verified;
-//! # Ok(()) }
-//! ```
+//! The public face is [`RemoteVerifier`], whose docs describe the behaviour.
 
 mod cache;
 mod discovery;
@@ -128,14 +90,57 @@ pub fn fetch_key_set_blocking(
 }
 
 /// Verifies tokens from one issuer for one client with keys fetched from the
-/// network and cached (see the [module docs](self)).
+/// network and cached.
+///
+/// It verifies exactly like a [`Verifier`](crate::Verifier),
+/// against a snapshot of the provider's current key set:
+///
+/// - Verification reads the snapshot without waiting on anything; a worker task
+///   refreshes it in the background before it expires, honouring the response's
+///   `Cache-Control: max-age` between a floor and a ceiling ([`CacheSettings`]).
+/// - A token whose `kid` is unknown causes one refetch at most per cooldown, and
+///   all verifications that need it share that one fetch. A `kid` still unknown
+///   afterwards is remembered until the next fetch, and fails at once.
+/// - When a refresh fails, the last good set keeps being used up to a staleness
+///   limit (stale-if-error); past it, verification fails closed with
+///   `keys_unavailable`. While the provider cannot be reached, a token whose `kid`
+///   is not in the last good set also gets `keys_unavailable` (503), not
+///   `key_not_found`: the key may well exist.
+/// - Fetches are bounded ([`FetchSettings`]): `https` only (plain `http` only to
+///   loopback addresses), connect and total timeouts, a body size limit, a few
+///   redirects and never from `https` to `http`. Keys that break the rules (weak,
+///   unsupported, `oct`) are skipped with a warning; a set without a usable key is
+///   an error. No key is ever taken from a token.
+///
+/// ```no_run
+/// use stepup::{KeySource, Policy, RemoteVerifier, UnixTime};
+///
+/// # async fn handle(token: &str) -> Result<(), stepup::Error> {
+/// // Once, at startup (inside a tokio runtime): discovery, then the first fetch.
+/// let verifier = RemoteVerifier::builder(
+///     "https://login.example.com",
+///     "my-app",
+///     KeySource::Discovery,
+/// )
+/// .build()
+/// .await?;
+///
+/// // Per request; clones share the cache.
+/// let (verified, decision) = verifier.check(token, &Policy::default(), UnixTime::now()).await?;
+/// if !decision.is_satisfied() {
+///     // send the RFC 9470 challenge of `decision`
+/// }
+/// # let _ = verified;
+/// # Ok(()) }
+/// ```
 ///
 /// Built once with [`RemoteVerifier::builder`] (or [`from_jwks_url`](Self::from_jwks_url),
 /// [`discover`](Self::discover)) inside a tokio runtime; the background refresh
 /// runs on that runtime and stops when the last clone is dropped. Cloning is cheap.
 /// The checks are those of [`Verifier`](crate::Verifier); the allowed algorithms
 /// default to every asymmetric one (RS*, PS*, ES*, EdDSA, Ed25519), since a JWK
-/// Set never provides shared secrets.
+/// Set never provides shared secrets. The cache keeps its own time with tokio's
+/// clock; token validity is judged at the `now` passed in, as everywhere.
 #[derive(Debug, Clone)]
 pub struct RemoteVerifier {
     inner: Arc<Inner>,
