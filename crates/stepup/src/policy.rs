@@ -130,9 +130,18 @@ impl Policy {
         }
         let mut missing = match self.combine {
             Combine::All => [amr_missing, acr_missing].concat(),
-            Combine::Any if amr_missing.is_empty() || acr_missing.is_empty() => Vec::new(),
-            Combine::Any if self.required_amr.is_empty() => acr_missing,
-            Combine::Any => [amr_missing, acr_missing].concat(),
+            Combine::Any => {
+                // A side with no requirement is no alternative: `Any` with an empty acr
+                // list must still demand the amr values, and the other way round.
+                let amr_met = !self.required_amr.is_empty() && amr_missing.is_empty();
+                let acr_met = !self.accepted_acr.is_empty() && acr_missing.is_empty();
+                let nothing_required = self.required_amr.is_empty() && self.accepted_acr.is_empty();
+                if amr_met || acr_met || nothing_required {
+                    Vec::new()
+                } else {
+                    [amr_missing, acr_missing].concat()
+                }
+            }
         };
         if let Some(max_age) = self.max_auth_age {
             match &claims.auth_time {
@@ -341,6 +350,32 @@ mod tests {
         assert!(p.decide(&c, NOW).is_satisfied());
         c.acr = StepUpClaim::Absent;
         assert_eq!(names(&p.decide(&c, NOW)), vec!["amr:mfa", "acr"]);
+    }
+
+    #[test]
+    fn combine_any_with_one_side_empty_still_requires_the_other() {
+        let amr_only = Policy::default().with_combine(Combine::Any);
+        assert_eq!(
+            names(&amr_only.decide(&claims(amr(&["pwd"])), NOW)),
+            vec!["amr:mfa"]
+        );
+        assert!(amr_only.decide(&claims(amr(&["mfa"])), NOW).is_satisfied());
+        let acr_only = Policy::default()
+            .with_required_amr(Vec::<String>::new())
+            .with_accepted_acr(["gold"])
+            .with_combine(Combine::Any);
+        assert_eq!(
+            names(&acr_only.decide(&claims(amr(&["mfa"])), NOW)),
+            vec!["acr"]
+        );
+        let nothing = Policy::default()
+            .with_required_amr(Vec::<String>::new())
+            .with_combine(Combine::Any);
+        assert!(
+            nothing
+                .decide(&claims(StepUpClaim::Absent), NOW)
+                .is_satisfied()
+        );
     }
 
     #[test]
