@@ -65,6 +65,9 @@ async fn key_rotation_is_picked_up_by_a_verifier_using_discovery() {
     let browser = op.browser();
     let old_token = browser.password_login("web", &[]).await;
     let old_kid = kid(&old_token);
+    // One verifier for the whole test, as an application would keep it.
+    let verifier = verifier_via_discovery(&issuer, "web").await;
+    verifier.verify(&old_token, UnixTime::now()).await.unwrap();
 
     // Rotation through the loopback-only admin endpoint.
     let rotation: Value = reqwest::Client::new()
@@ -85,24 +88,26 @@ async fn key_rotation_is_picked_up_by_a_verifier_using_discovery() {
     let new_token = browser.password_login("web", &[("prompt", "login")]).await;
     let new_kid = kid(&new_token);
     assert_ne!(new_kid, old_kid);
-    let verifier = verifier_via_discovery(&issuer, "web").await;
-    verifier.verify(&new_token, UnixTime::now()).unwrap();
-    verifier.verify(&old_token, UnixTime::now()).unwrap(); // retiring keys stay published
+    // The new kid is unknown to the verifier: it refetches the JWKS by itself.
+    verifier.verify(&new_token, UnixTime::now()).await.unwrap();
+    verifier.verify(&old_token, UnixTime::now()).await.unwrap(); // retiring keys stay published
 
     // Rotation by another process (the CLI) on the state directory: seen at once.
     let second = stepup_issuer::rotate_keys(op.dir.path()).unwrap();
     assert!(second.removed.contains(&old_kid));
     let kids = jwks_kids(&issuer).await;
     assert!(!kids.contains(&old_kid) && kids.contains(&new_kid) && kids.len() == 6);
-    let verifier = verifier_via_discovery(&issuer, "web").await;
+    // A retired key disappears from the verifier at its next refresh.
+    verifier.refresh().await.unwrap();
     assert_eq!(
         verifier
             .verify(&old_token, UnixTime::now())
+            .await
             .unwrap_err()
             .code(),
         "key_not_found"
     );
-    verifier.verify(&new_token, UnixTime::now()).unwrap();
+    verifier.verify(&new_token, UnixTime::now()).await.unwrap();
     let newest = browser.password_login("web", &[("prompt", "login")]).await;
     assert!(second.added.contains(&kid(&newest)));
 }
@@ -135,7 +140,7 @@ async fn a_restart_with_the_same_state_dir_keeps_keys_and_sessions() {
     assert_eq!(second.issuer(), issuer);
     assert_eq!(jwks_kids(&issuer).await, kids);
     let verifier = verifier_via_discovery(&issuer, "web").await;
-    verifier.verify(&token, UnixTime::now()).unwrap();
+    verifier.verify(&token, UnixTime::now()).await.unwrap();
     // The browser's session survived the restart.
     let again = browser
         .login_request("web", &[("prompt", "none")])
@@ -200,6 +205,7 @@ async fn the_demo_setup_generates_credentials_once_and_lets_alice_step_up() {
             &stepup::Policy::default(),
             UnixTime::now(),
         )
+        .await
         .unwrap();
     assert!(decision.is_satisfied());
     running.shutdown().await.unwrap();

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, LOCATION};
 use serde_json::Value;
-use stepup::{KeySet, Verifier};
+use stepup::{CacheSettings, KeySource, RemoteVerifier};
 use stepup_issuer::{Issuer, IssuerConfig, RunningIssuer};
 
 pub(crate) const ALICE_PASSWORD: &str = "alice-password-1";
@@ -82,29 +82,16 @@ pub(crate) async fn start_in(
         .expect("issuer starts")
 }
 
-/// The core verifier with keys found by discovery: the discovery document's `issuer`
-/// must be the issuer, and the keys come from its `jwks_uri`.
-pub(crate) async fn verifier_via_discovery(issuer: &str, client_id: &str) -> Verifier {
-    let http = reqwest::Client::new();
-    let doc: Value = http
-        .get(format!("{issuer}/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(doc["issuer"], issuer);
-    let jwks = http
-        .get(doc["jwks_uri"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    Verifier::builder(issuer, client_id, KeySet::from_jwks(&jwks).unwrap())
+/// The core verifier with keys found by discovery (feature `remote`): the discovery
+/// document's `issuer` must be the issuer, and the keys come from its `jwks_uri`. The
+/// unknown-kid cooldown is short so a key rotation is seen at once.
+pub(crate) async fn verifier_via_discovery(issuer: &str, client_id: &str) -> RemoteVerifier {
+    RemoteVerifier::builder(issuer, client_id, KeySource::Discovery)
+        .with_cache_settings(
+            CacheSettings::default().with_unknown_kid_cooldown(Duration::from_millis(1)),
+        )
         .build()
+        .await
         .unwrap()
 }
 
