@@ -6,7 +6,12 @@
 //! `scripts/bench-ratios.py` from criterion's estimates (see README).
 
 // A bench binary: panics on broken fixtures and prints token sizes by design.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stderr
+)]
 
 use std::path::PathBuf;
 

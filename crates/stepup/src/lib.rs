@@ -75,7 +75,7 @@ pub use claims::{Claims, StepUpClaim};
 pub use error::{ERROR_CODES, Error, ErrorClass, Part, Shown};
 pub use jws::{Header, TokenKind};
 pub use key::{Key, KeySet, Secret, SkippedKey};
-pub use policy::{Challenge, Combine, Decision, Missing, Policy, StepUp};
+pub use policy::{Challenge, ChallengeReason, Combine, Decision, Missing, Policy, StepUp};
 pub use profile::{OKTA_2FA_ANY, PAPE_MULTI_FACTOR, Profile};
 #[cfg(feature = "remote")]
 pub use remote::{

@@ -154,6 +154,14 @@ impl Policy {
                 _ => missing.push(Missing::AuthTime),
             }
         }
+        let reason = if missing
+            .iter()
+            .any(|m| matches!(m, Missing::Amr(_) | Missing::Acr))
+        {
+            ChallengeReason::Level
+        } else {
+            ChallengeReason::Freshness
+        };
         if missing.is_empty() {
             Decision::Satisfied
         } else {
@@ -162,6 +170,7 @@ impl Policy {
                 challenge: Challenge {
                     acr_values: self.accepted_acr.clone(),
                     max_age: self.max_auth_age,
+                    reason,
                 },
             })
         }
@@ -233,6 +242,16 @@ impl fmt::Display for Missing {
     }
 }
 
+/// Why a step-up is needed, which picks the challenge's `error_description`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChallengeReason {
+    /// The authentication was not strong enough (`amr`/`acr`).
+    #[default]
+    Level,
+    /// The authentication was strong enough but too long ago (`max_age`).
+    Freshness,
+}
+
 /// RFC 9470 step-up challenge parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Challenge {
@@ -240,23 +259,28 @@ pub struct Challenge {
     pub acr_values: Vec<String>,
     /// `max_age` to request, if any.
     pub max_age: Option<u64>,
+    /// Why the step-up is needed.
+    pub reason: ChallengeReason,
 }
 
 impl Challenge {
     /// The `WWW-Authenticate` header value for an API response (RFC 9470 §3).
     ///
     /// ```
-    /// let c = stepup::Challenge { acr_values: vec!["urn:x:mfa".into()], max_age: Some(300) };
+    /// let c = stepup::Challenge {
+    ///     acr_values: vec!["urn:x:mfa".into()],
+    ///     max_age: Some(300),
+    ///     reason: stepup::ChallengeReason::Level,
+    /// };
     /// assert_eq!(
     ///     c.www_authenticate(),
     ///     r#"Bearer error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="urn:x:mfa", max_age="300""#
     /// );
     /// ```
     pub fn www_authenticate(&self) -> String {
-        let description = if self.acr_values.is_empty() && self.max_age.is_some() {
-            "More recent authentication is required"
-        } else {
-            "A different authentication level is required"
+        let description = match self.reason {
+            ChallengeReason::Freshness => "More recent authentication is required",
+            ChallengeReason::Level => "A different authentication level is required",
         };
         let mut value = format!(
             "Bearer error=\"insufficient_user_authentication\", error_description=\"{description}\""
@@ -396,6 +420,8 @@ mod tests {
             panic!("expected step-up");
         };
         assert_eq!(step_up.challenge.max_age, Some(300));
+        assert_eq!(step_up.challenge.reason, ChallengeReason::Freshness);
+        assert!(step_up.challenge.www_authenticate().contains("More recent"));
         assert!(
             step_up
                 .challenge

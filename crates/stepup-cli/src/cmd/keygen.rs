@@ -54,6 +54,12 @@ pub(crate) fn run(args: &KeygenArgs) -> Result<Exit, Failure> {
             ));
         }
     }
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        Failure::config(
+            "file_unwritable",
+            format!("cannot create directory {}: {e}", dir.display()),
+        )
+    })?;
     let [private_path, public_path, jwks_path] = &paths;
     write_file(private_path, private.as_bytes(), true, args.force)?;
     write_file(public_path, public.as_bytes(), false, args.force)?;
