@@ -16,10 +16,14 @@ pub(crate) fn render(info: &BannerInfo) -> String {
         "stepup development OpenID Provider — NOT FOR PRODUCTION\n\n\
          issuer     {}\n\
          discovery  {issuer}/.well-known/openid-configuration\n\
-         state dir  {}\n",
+         state dir  {}",
         info.issuer,
         info.state_dir.display()
     );
+    if let Some(url) = &info.try_url {
+        let _ = writeln!(out, "try it     {url}  (log in and step up in a browser)");
+    }
+    out.push('\n');
     let _ = writeln!(out, "Clients:");
     for client in &info.clients {
         let secret = match &client.client_secret {
@@ -104,12 +108,14 @@ mod tests {
                 redirect_uris: vec!["http://127.0.0.1:3000/callback".into()],
                 id_token_signed_response_alg: crate::SigningAlg::RS256,
             }],
+            try_url: Some("http://127.0.0.1:9000/try".into()),
         };
         let text = render(&info);
         assert!(text.contains("NOT FOR PRODUCTION"));
         assert!(text.contains("alice  password pw-1"));
         assert!(text.contains("otpauth://totp/x:alice"));
         assert!(text.contains("client_secret s3"));
+        assert!(text.contains("http://127.0.0.1:9000/try"));
         assert!(text.contains('▀') || text.contains('▄') || text.contains('█'));
     }
 }

@@ -57,6 +57,10 @@ pub struct IssuerConfig {
     /// The window, in seconds, over which failed logins are counted. Default 300.
     #[serde(default = "default_failed_login_window")]
     pub failed_login_window: u64,
+    /// Serve the `/try` page, a built-in client (id `stepup-try`) that shows the ID
+    /// token and step-up decision in the browser. Default true.
+    #[serde(default = "default_true")]
+    pub try_client: bool,
     /// The users who can log in.
     #[serde(default)]
     pub users: Vec<UserConfig>,
@@ -237,6 +241,7 @@ impl Default for IssuerConfig {
             session_lifetime: default_session_lifetime(),
             max_failed_logins: default_max_failed_logins(),
             failed_login_window: default_failed_login_window(),
+            try_client: true,
             users: vec![user("alice", "Alice Example"), user("bob", "Bob Example")],
             clients: vec![ClientConfig {
                 client_id: "demo-app".into(),

@@ -182,7 +182,8 @@ pub(crate) fn index(issuer: &str) -> String {
              <code>acr_values</code>.</p>\n<ul>\n\
              <li>Issuer: <code>{issuer}</code></li>\n\
              <li><a href=\"/.well-known/openid-configuration\">Discovery document</a></li>\n\
-             <li><a href=\"/jwks.json\">Signing keys (JWKS)</a></li>\n</ul>\n\
+             <li><a href=\"/jwks.json\">Signing keys (JWKS)</a></li>\n\
+             <li><a href=\"/try\">Try step-up in this browser</a></li>\n</ul>\n\
              <p>Users, passwords and TOTP enrolment are printed in the terminal where the \
              provider was started.</p>"
         ),

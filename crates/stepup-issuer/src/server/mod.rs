@@ -4,6 +4,7 @@ mod authorize;
 mod endpoints;
 pub(crate) mod store;
 mod token;
+mod try_it;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -148,6 +149,8 @@ pub struct BannerInfo {
     pub users: Vec<UserCredentials>,
     /// The clients.
     pub clients: Vec<ClientCredentials>,
+    /// The built-in try-it page, if served.
+    pub try_url: Option<String>,
 }
 
 /// The development OpenID Provider.
@@ -256,7 +259,20 @@ fn build_app(
             })
             .unwrap_or_else(|| issuer.clone())
     );
-    let resolved = model::resolve(&config, state_dir, &label)?;
+    let mut resolved = model::resolve(&config, state_dir, &label)?;
+    if config.try_client {
+        // A configured client of the same id wins.
+        if !resolved
+            .directory
+            .clients
+            .contains_key(try_it::TRY_CLIENT_ID)
+        {
+            resolved
+                .directory
+                .clients
+                .insert(try_it::TRY_CLIENT_ID.into(), try_it::client(&issuer)?);
+        }
+    }
     let keys = KeyStore::open(state_dir)?;
     let store = Store::with_sessions_file(state_dir.join(SESSIONS_FILE), now())?;
     let csrf_key = hmac::Key::new(hmac::HMAC_SHA256, &crate::random::bytes::<32>()?);
@@ -265,6 +281,9 @@ fn build_app(
         state_dir: state_dir.to_owned(),
         users: resolved.users,
         clients: resolved.clients,
+        try_url: config
+            .try_client
+            .then(|| format!("{}/try", issuer.trim_end_matches('/'))),
     };
     let app = App {
         secure_cookies: issuer.starts_with("https://"),
@@ -305,6 +324,9 @@ fn router(app: Arc<App>) -> Router {
             get(endpoints::logout_get).post(endpoints::logout_post),
         )
         .route("/admin/rotate-keys", post(endpoints::rotate_keys))
+        .route("/try", get(try_it::page))
+        .route("/try/start", get(try_it::start))
+        .route("/try/callback", get(try_it::callback))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(app)
 }

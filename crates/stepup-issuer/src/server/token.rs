@@ -121,6 +121,17 @@ fn exchange(app: &App, headers: &HeaderMap, body: &str) -> Result<Value, TokenEr
         None => return Err(invalid_request("grant_type is missing")),
     }
     let code = get("code").ok_or_else(|| invalid_request("code is missing"))?;
+    redeem(app, client, code, get("redirect_uri"), get("code_verifier"))
+}
+
+/// Redeems a code for an authenticated client: the tokens, or why not.
+fn redeem(
+    app: &App,
+    client: &Client,
+    code: &str,
+    redirect_uri: Option<&str>,
+    code_verifier: Option<&str>,
+) -> Result<Value, TokenError> {
     let now = now();
     let grant = match app.store().redeem(code, &client.id, now) {
         Redeem::Ok(grant) => *grant,
@@ -134,15 +145,12 @@ fn exchange(app: &App, headers: &HeaderMap, body: &str) -> Result<Value, TokenEr
         Redeem::WrongClient => return Err(invalid_grant("the code was issued to another client")),
     };
     // OIDC Core §3.1.3.2: redirect_uri must be identical to the one in the request.
-    if get("redirect_uri") != Some(grant.request.redirect_uri.as_str()) {
+    if redirect_uri != Some(grant.request.redirect_uri.as_str()) {
         return Err(invalid_grant(
             "redirect_uri does not match the one in the authorization request",
         ));
     }
-    check_pkce(
-        grant.request.code_challenge.as_deref(),
-        get("code_verifier"),
-    )?;
+    check_pkce(grant.request.code_challenge.as_deref(), code_verifier)?;
 
     let (access_token, jti) = access_token(app, &grant, now)?;
     app.store().set_access_jti(code, jti);
@@ -154,6 +162,16 @@ fn exchange(app: &App, headers: &HeaderMap, body: &str) -> Result<Value, TokenEr
         "id_token": id_token,
         "scope": grant.request.scope.join(" "),
     }))
+}
+
+/// The in-process exchange of the built-in try-it client (no HTTP round trip, no secret).
+pub(crate) fn redeem_for_try_client(
+    app: &App,
+    client: &Client,
+    code: &str,
+    redirect_uri: &str,
+) -> Result<Value, (&'static str, String)> {
+    redeem(app, client, code, Some(redirect_uri), None).map_err(|e| (e.error, e.description))
 }
 
 /// Client authentication: `client_secret_basic`, `client_secret_post`, or `none` for a

@@ -378,3 +378,28 @@ async fn logout_with_id_token_hint_ends_the_session() {
         .callback();
     assert!(ok.contains_key("code"), "a GET alone does not log out");
 }
+
+#[tokio::test]
+async fn the_try_page_shows_step_up_in_a_browser() {
+    let op = TestIssuer::start().await;
+    let browser = op.browser();
+    let mut app = Authenticator::new(ALICE_TOTP);
+    let page = browser
+        .get(&format!("{}/try/start?mode=password", op.issuer()))
+        .await;
+    let (status, html) = browser
+        .password(&page, "alice", ALICE_PASSWORD)
+        .await
+        .html();
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Step-up needed"), "{html}");
+    assert!(html.contains("amr:mfa"));
+
+    let page = browser
+        .get(&format!("{}/try/start?mode=mfa", op.issuer()))
+        .await;
+    let (status, html) = browser.totp(&page, &app.code().await).await.html();
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Step-up satisfied"), "{html}");
+    assert!(html.contains("&quot;mfa&quot;"));
+}
