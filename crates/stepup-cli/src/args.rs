@@ -92,7 +92,7 @@ pub(crate) struct VerifyArgs {
     #[arg(long)]
     pub(crate) access_token: bool,
 
-    /// Base step-up policy: generic, auth0, okta, cognito or keycloak:<acr level>.
+    /// Base step-up policy: generic, auth0, okta, cognito or `keycloak:<acr level>`.
     #[arg(long, value_name = "PROFILE", help_heading = "Step-up policy")]
     pub(crate) profile: Option<String>,
     /// Required `amr` value (repeatable, all required). Default: mfa. Replaces the default.

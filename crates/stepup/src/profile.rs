@@ -22,6 +22,18 @@ pub const OKTA_2FA_ANY: &str = "urn:okta:loa:2fa:any";
 /// | `okta` | `amr` contains `mfa` **or** `acr` is `urn:okta:loa:2fa:any` | `urn:okta:loa:2fa:any` | Okta developer docs, "Step-up authentication using ACR values" |
 /// | `keycloak` | `acr` is the configured level (Keycloak's `amr` has no `mfa` by default) | the level | Keycloak Server Administration Guide, "Creating a browser login flow with step-up mechanism" |
 /// | `cognito` | `amr` contains `mfa` | none | Amazon Cognito Developer Guide, "Authentication levels with ACR and AMR claims" |
+///
+/// ```
+/// use stepup::{Claims, Profile, StepUpClaim, UnixTime, PAPE_MULTI_FACTOR};
+///
+/// let policy = "auth0".parse::<Profile>()?.policy();
+/// let claims = Claims {
+///     acr: StepUpClaim::Present(PAPE_MULTI_FACTOR.into()),
+///     ..Claims::default()
+/// };
+/// assert!(policy.decide(&claims, UnixTime::now()).is_satisfied());
+/// # Ok::<(), stepup::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Profile {
     /// Any RFC 8176 provider: `amr` must contain `mfa`.

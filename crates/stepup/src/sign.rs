@@ -350,6 +350,15 @@ pub struct GeneratedKey {
 
 /// Generates a key pair with the system's secure random generator.
 ///
+/// ```
+/// use stepup::{KeyKind, KeySet, generate_key};
+///
+/// let generated = generate_key(KeyKind::Ed25519)?;
+/// let keys = KeySet::from_jwks(&generated.jwks.to_string())?;
+/// assert_eq!(keys.keys()[0].kid(), Some(generated.kid.as_str()));
+/// # Ok::<(), stepup::Error>(())
+/// ```
+///
 /// # Errors
 /// `signing_failed` if the generator fails.
 pub fn generate_key(kind: KeyKind) -> Result<GeneratedKey, Error> {

@@ -146,6 +146,20 @@ impl KeySet {
     /// (`oct`, `use` other than `sig`, weak, unsupported) are skipped and listed in
     /// [`skipped`](Self::skipped).
     ///
+    /// ```
+    /// use stepup::KeySet;
+    ///
+    /// let jwks = r#"{"keys":[
+    ///   {"kty":"OKP","crv":"Ed25519","kid":"k1","use":"sig",
+    ///    "x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},
+    ///   {"kty":"oct","kid":"s1","k":"c2VjcmV0"}
+    /// ]}"#;
+    /// let keys = KeySet::from_jwks(jwks)?;
+    /// assert_eq!(keys.keys().len(), 1);
+    /// assert_eq!(keys.skipped()[0].kid.as_deref(), Some("s1")); // oct keys are never used
+    /// # Ok::<(), stepup::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// `invalid_key` if the text is not a JWK Set, `no_usable_key` if no key is usable.
     pub fn from_jwks(text: &str) -> Result<Self, Error> {
