@@ -129,13 +129,26 @@ fn keygen_usage_errors_exit_3() {
     let file = dir.join("a-file");
     std::fs::write(&file, "x").unwrap();
     let blocked = file.join("keys");
-    let out = run(&["keygen", "--type", "p256", "--out-dir", blocked.to_str().unwrap()]);
+    let out = run(&[
+        "keygen",
+        "--type",
+        "p256",
+        "--out-dir",
+        blocked.to_str().unwrap(),
+    ]);
     out.expect_code(3);
 }
 
 #[test]
 fn keygen_creates_a_missing_out_dir() {
     let dir = temp_dir("keygen-nested").join("new/keys");
-    run(&["keygen", "--type", "ed25519", "--out-dir", dir.to_str().unwrap()]).expect_code(0);
+    run(&[
+        "keygen",
+        "--type",
+        "ed25519",
+        "--out-dir",
+        dir.to_str().unwrap(),
+    ])
+    .expect_code(0);
     assert!(dir.join("jwks.json").exists());
 }
