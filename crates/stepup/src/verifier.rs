@@ -299,6 +299,12 @@ impl Verifier {
     }
 }
 
+/// Logs a rejection once, at debug, on the fixed target `stepup::reject`, with its code.
+/// The message names claim values but never the token or key material.
+pub(crate) fn log_rejection(error: &Error) {
+    tracing::debug!(target: "stepup::reject", code = error.code(), "{error}");
+}
+
 /// The whole verification of one token against `config` and a key set snapshot.
 pub(crate) fn verify_token(
     config: &Config,
@@ -307,27 +313,39 @@ pub(crate) fn verify_token(
     now: UnixTime,
     nonce: Option<&str>,
 ) -> Result<VerifiedToken, Error> {
-    {
-        let limits = config.limits;
-        // Form: exactly three canonical base64url parts within the size limit.
-        let parts = jws::split(token, limits.max_token_len)?;
-        let mut buffer = Vec::with_capacity(parts.header.len());
-        jws::decode_into(Part::Header, parts.header, &mut buffer)?;
-        let header = jws::check_header(
-            jws::parse_header(&buffer, limits.max_json_depth)?,
-            config.kind,
-        )?;
-        // The payload is decoded (canonical check) before the signature, parsed after it.
-        let payload = jws::decode(Part::Payload, parts.payload)?;
-        verify_signature(config, keys, &header, &parts, &mut buffer)?;
-        let claims = claims::parse(&payload, limits.max_json_depth)?;
-        validate::claims(config, &claims, now, nonce)?;
-        Ok(VerifiedToken {
-            header,
-            claims,
-            payload,
-        })
+    let result = verify_steps(config, keys, token, now, nonce);
+    if let Err(error) = &result {
+        log_rejection(error);
     }
+    result
+}
+
+fn verify_steps(
+    config: &Config,
+    keys: &KeySet,
+    token: &str,
+    now: UnixTime,
+    nonce: Option<&str>,
+) -> Result<VerifiedToken, Error> {
+    let limits = config.limits;
+    // Form: exactly three canonical base64url parts within the size limit.
+    let parts = jws::split(token, limits.max_token_len)?;
+    let mut buffer = Vec::with_capacity(parts.header.len());
+    jws::decode_into(Part::Header, parts.header, &mut buffer)?;
+    let header = jws::check_header(
+        jws::parse_header(&buffer, limits.max_json_depth)?,
+        config.kind,
+    )?;
+    // The payload is decoded (canonical check) before the signature, parsed after it.
+    let payload = jws::decode(Part::Payload, parts.payload)?;
+    verify_signature(config, keys, &header, &parts, &mut buffer)?;
+    let claims = claims::parse(&payload, limits.max_json_depth)?;
+    validate::claims(config, &claims, now, nonce)?;
+    Ok(VerifiedToken {
+        header,
+        claims,
+        payload,
+    })
 }
 
 /// Checks `alg` against the allow-list and the keys, then the signature.
