@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
-use qrcode::QrCode;
 use qrcode::render::unicode::Dense1x2;
+use qrcode::{EcLevel, QrCode};
 
 use crate::server::BannerInfo;
 
@@ -54,7 +54,8 @@ pub(crate) fn render(info: &BannerInfo) -> String {
             Some(uri) => {
                 let _ = writeln!(
                     out,
-                    "    TOTP: scan with an authenticator app, or add the secret {}\n    {uri}",
+                    "    TOTP: scan the code below with an authenticator app (drawn for a dark \
+                     terminal), or add the secret {}\n    {uri}",
                     user.totp_secret.as_deref().unwrap_or_default()
                 );
                 if let Some(qr) = qr(uri) {
@@ -72,7 +73,8 @@ pub(crate) fn render(info: &BannerInfo) -> String {
 /// A QR code drawn with Unicode half blocks, light on dark so it scans from a terminal
 /// with a dark background as well as a light one (the quiet zone is included).
 fn qr(data: &str) -> Option<String> {
-    let code = QrCode::new(data.as_bytes()).ok()?;
+    // Level L: the code is read from a screen, not a worn label, and stays smaller.
+    let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::L).ok()?;
     let image = code
         .render::<Dense1x2>()
         .dark_color(Dense1x2::Light)

@@ -88,7 +88,9 @@ pub(crate) fn verify(
     matched
 }
 
-/// The `otpauth://totp/...` URI authenticator apps enrol from (Key Uri Format).
+/// The `otpauth://totp/...` URI authenticator apps enrol from (Key Uri Format). SHA-1,
+/// 6 digits and 30 s are the format's defaults, so they are left out: a shorter URI
+/// makes a smaller QR code.
 pub(crate) fn otpauth_uri(issuer_label: &str, username: &str, secret_base32: &str) -> String {
     let enc = |text: &str| -> String {
         url::form_urlencoded::byte_serialize(text.as_bytes())
@@ -96,7 +98,7 @@ pub(crate) fn otpauth_uri(issuer_label: &str, username: &str, secret_base32: &st
             .replace('+', "%20")
     };
     format!(
-        "otpauth://totp/{}:{}?secret={}&issuer={}&algorithm=SHA1&digits={DIGITS}&period={STEP}",
+        "otpauth://totp/{}:{}?secret={}&issuer={}",
         enc(issuer_label),
         enc(username),
         secret_base32,

@@ -245,21 +245,9 @@ fn build_app(
     state_dir: &Path,
 ) -> Result<(App, BannerInfo), Error> {
     state::ensure_dir(state_dir)?;
-    let label = format!(
-        "stepup dev ({})",
-        url::Url::parse(&issuer)
-            .ok()
-            .and_then(|url| {
-                url.host_str().map(|host| {
-                    format!(
-                        "{host}{}",
-                        url.port().map(|p| format!(":{p}")).unwrap_or_default()
-                    )
-                })
-            })
-            .unwrap_or_else(|| issuer.clone())
-    );
-    let mut resolved = model::resolve(&config, state_dir, &label)?;
+    // Short, so the QR code stays small enough for a terminal.
+    let label = "stepup-dev";
+    let mut resolved = model::resolve(&config, state_dir, label)?;
     if config.try_client {
         // A configured client of the same id wins.
         if !resolved
