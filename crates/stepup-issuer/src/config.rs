@@ -274,7 +274,8 @@ impl IssuerConfig {
     /// Reads and checks a TOML file.
     ///
     /// # Errors
-    /// `state_io` if the file cannot be read, otherwise as [`from_toml`](Self::from_toml).
+    /// `config_syntax` if the file cannot be read or parsed, `invalid_config` for
+    /// inconsistencies.
     pub fn load(path: &Path) -> Result<Self, Error> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::ConfigSyntax {
             path: path.display().to_string(),

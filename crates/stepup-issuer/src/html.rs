@@ -25,7 +25,8 @@ label{display:block;margin-top:1rem;font-weight:600}\
 input[type=text],input[type=password]{font-size:1.1rem;padding:.4rem;width:100%;box-sizing:border-box}\
 button{font-size:1rem;padding:.5rem 1.2rem;margin:1.2rem .5rem 0 0}\
 [role=alert]{border-left:4px solid #b00;padding:.25rem .75rem;background:#fff4f4}\
-code{background:#f3f3f3;padding:0 .2rem;word-break:break-all}";
+code{background:#f3f3f3;padding:0 .2rem;word-break:break-all}\
+pre{background:#f3f3f3;padding:.5rem;overflow-x:auto}pre code{background:none;padding:0}";
 
 /// A whole page with the development banner.
 pub(crate) fn page(title: &str, body: &str) -> String {

@@ -263,7 +263,9 @@ fn decide(app: &App, headers: &HeaderMap, validated: Validated) -> Response {
     let session_cookie = cookie(headers, SESSION_COOKIE);
     let session = session_cookie
         .as_deref()
-        .and_then(|c| app.store().session(c, now));
+        .and_then(|c| app.store().session(c, now))
+        // A session kept across a restart whose user left the configuration is void.
+        .filter(|s| app.directory.user(&s.user).is_some());
     let too_old = match (&session, max_age) {
         // max_age=0 is prompt=login (OIDC Core §3.1.2.1).
         (Some(_), Some(0)) => true,
