@@ -349,8 +349,8 @@ async fn security_headers(mut response: Response) -> Response {
     response
 }
 
-/// A running provider. Dropping it leaves the server running on its runtime; call
-/// [`shutdown`](Self::shutdown) to stop it.
+/// A running provider. [`shutdown`](Self::shutdown) stops it and waits for requests in
+/// flight; dropping it also stops it, without waiting.
 #[derive(Debug)]
 pub struct RunningIssuer {
     local_addr: SocketAddr,
@@ -418,10 +418,14 @@ impl RunningIssuer {
     ///
     /// # Errors
     /// `server_failed`.
-    pub async fn wait(mut self) -> Result<(), Error> {
-        let task = &mut self.task;
-        task.await
-            .map_err(|e| Error::Server(std::io::Error::other(e.to_string())))?
+    pub async fn wait(self) -> Result<(), Error> {
+        // Hold the stop sender: dropping it would stop the server.
+        let Self { task, stop, .. } = self;
+        let result = task
+            .await
+            .map_err(|e| Error::Server(std::io::Error::other(e.to_string())))?;
+        drop(stop);
+        result
     }
 
     /// Stops accepting connections, finishes requests in flight and returns.
@@ -432,8 +436,7 @@ impl RunningIssuer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        let task = &mut self.task;
-        let result = task
+        let result = (&mut self.task)
             .await
             .map_err(|e| Error::Server(std::io::Error::other(e.to_string())))?;
         // Sessions are saved on every change; save once more for a clean stop.

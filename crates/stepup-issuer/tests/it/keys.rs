@@ -234,3 +234,21 @@ fn running_users<'a>(
     assert_eq!(found.totp_secret, alice.totp_secret);
     users
 }
+
+#[tokio::test]
+async fn dropping_the_handle_stops_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = start_in(test_config(), dir.path(), "127.0.0.1:0".parse().unwrap()).await;
+    let url = running.discovery_url();
+    assert!(reqwest::get(&url).await.unwrap().status().is_success());
+    drop(running);
+    let mut stopped = false;
+    for _ in 0..50 {
+        if reqwest::get(&url).await.is_err() {
+            stopped = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(stopped);
+}
