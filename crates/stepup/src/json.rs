@@ -181,6 +181,10 @@ impl<'de> SeenNames<'de> {
         if self.names.contains(&name) {
             return false;
         }
+        if self.names.capacity() == 0 {
+            // One allocation for the common object sizes instead of 4 → 8 → 16 growth.
+            self.names.reserve_exact(16);
+        }
         self.names.push(name);
         if self.names.len() > 32 {
             self.set = Some(self.names.drain(..).collect());
