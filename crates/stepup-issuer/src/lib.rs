@@ -15,7 +15,8 @@
 //! Endpoints: `/.well-known/openid-configuration`, `/jwks.json`, `/authorize` (with the
 //! `/login` pages), `/token` (authorization code, `client_secret_basic`,
 //! `client_secret_post`, PKCE S256 required for public clients), `/userinfo`, `/logout`
-//! (RP-initiated logout) and `POST /admin/rotate-keys` (loopback only).
+//! (RP-initiated logout), `POST /admin/rotate-keys` (loopback only), and `/try`, a built-in
+//! client that shows the verified ID token and the step-up decision in a browser.
 //!
 //! Keys, generated credentials and sessions live in a state directory, so a restart keeps
 //! tokens verifiable and people logged in.
