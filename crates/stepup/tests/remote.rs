@@ -531,6 +531,17 @@ async fn unknown_kid_storm_fetches_at_most_once_per_cooldown() {
     // The genuine key still verifies, with no fetch.
     assert!(verifier.verify(&signer.token(ISSUER), now()).await.is_ok());
     assert_eq!(server.hits("/jwks"), 3);
+
+    // The next fetch forgets it: after the cooldown it may cause one refetch again.
+    verifier.refresh().await.unwrap();
+    assert_eq!(server.hits("/jwks"), 4);
+    sleep(cooldown).await;
+    assert_eq!(
+        code(verifier.verify(&remembered, now()).await),
+        "key_not_found"
+    );
+    assert_eq!(server.hits("/jwks"), 5);
+    assert_eq!(verifier.stats().unknown_kid_refetches, 3);
 }
 
 // ---------------------------------------------------------------- faults

@@ -465,9 +465,14 @@ impl Cache {
         }
     }
 
-    /// The error for a verification that needed keys it could not get.
+    /// The error for a verification that needed keys it could not get (counted).
     pub(crate) fn unavailable(&self, reason: String) -> Error {
         self.counters.unavailable.fetch_add(1, Relaxed);
+        self.unavailable_error(reason)
+    }
+
+    /// `keys_unavailable` with `reason` and the last fetch error, if any.
+    pub(crate) fn unavailable_error(&self, reason: String) -> Error {
         let reason = match self.last_error.load().as_deref() {
             Some(last) => format!("{reason}; last fetch error: {last}"),
             None => reason,

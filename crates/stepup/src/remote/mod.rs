@@ -358,10 +358,10 @@ impl RemoteVerifier {
             Refetch::Done => Ok(()),
             Refetch::Failed(Some(error)) => Err((*error).clone()),
             Refetch::Failed(None) | Refetch::Cooldown { .. } => {
-                Err(cache.unavailable("the refresh failed".into()))
+                Err(cache.unavailable_error("the refresh failed".into()))
             }
             Refetch::TimedOut(wait) => {
-                Err(cache.unavailable(format!("no key set arrived within {wait:.0?}")))
+                Err(cache.unavailable_error(format!("no key set arrived within {wait:.0?}")))
             }
         }
     }
