@@ -34,6 +34,8 @@ pub(crate) enum Command {
     Mint(MintArgs),
     /// Generate a key pair: private.pem, public.pem and jwks.json.
     Keygen(KeygenArgs),
+    /// Run the development OpenID Provider (password + TOTP). Not for production.
+    Issuer(IssuerArgs),
 }
 
 /// `stepup verify`.
@@ -232,4 +234,31 @@ pub(crate) struct KeygenArgs {
 
 fn parse_key_kind(value: &str) -> Result<stepup::KeyKind, String> {
     value.parse().map_err(|e: stepup::Error| e.to_string())
+}
+
+/// `stepup issuer`.
+#[derive(Debug, Args)]
+pub(crate) struct IssuerArgs {
+    /// What to do; without one, run the provider.
+    #[command(subcommand)]
+    pub(crate) action: Option<IssuerAction>,
+    /// Provider configuration (TOML: users, clients, issuer URL, lifetimes).
+    /// Default: demo users and one demo client, printed at start.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub(crate) config: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9000")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// Directory for keys, generated demo credentials and sessions, kept across restarts.
+    /// Default: $XDG_STATE_HOME/stepup/issuer (or ~/.local/state/stepup/issuer).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub(crate) state_dir: Option<PathBuf>,
+}
+
+/// `stepup issuer <action>`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum IssuerAction {
+    /// Add a new signing key and sign with it; the previous key is kept for verification
+    /// until the next rotation removes it. Works while the provider runs.
+    RotateKeys,
 }

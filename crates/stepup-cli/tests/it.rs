@@ -9,6 +9,8 @@ mod util;
 
 #[path = "it/decode.rs"]
 mod decode;
+#[path = "it/issuer.rs"]
+mod issuer;
 #[path = "it/keygen.rs"]
 mod keygen;
 #[path = "it/mint.rs"]
