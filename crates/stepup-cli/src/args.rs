@@ -61,14 +61,15 @@ pub(crate) struct VerifyArgs {
     /// Public key file: PEM public key, X.509 certificate, or one JWK.
     #[arg(long, value_name = "FILE", help_heading = "Key source (exactly one)")]
     pub(crate) key: Option<PathBuf>,
-    /// JWK Set file (or URL, with the `remote` feature).
+    /// JWK Set file, or its URL (https, or http on loopback only).
     #[arg(
         long,
         value_name = "FILE|URL",
         help_heading = "Key source (exactly one)"
     )]
     pub(crate) jwks: Option<String>,
-    /// Fetch the keys via the issuer's OpenID discovery document (`remote` feature).
+    /// Fetch the keys via the issuer's OpenID discovery document
+    /// (`{issuer}/.well-known/openid-configuration`, whose `issuer` must match exactly).
     #[arg(long, help_heading = "Key source (exactly one)")]
     pub(crate) discover: bool,
 

@@ -15,5 +15,7 @@ mod issuer;
 mod keygen;
 #[path = "it/mint.rs"]
 mod mint;
+#[path = "it/remote.rs"]
+mod remote;
 #[path = "it/verify.rs"]
 mod verify;

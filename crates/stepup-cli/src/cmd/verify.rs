@@ -176,9 +176,9 @@ fn key_source(args: &VerifyArgs) -> Result<KeySource<'_>, Failure> {
     }
 }
 
-/// Loads the key set from its source. The one place that knows about key sources:
-/// network sources (a JWKS URL, OIDC discovery) plug in here once the library's
-/// `remote` feature is available.
+/// Loads the key set from its source: the one place that knows about key sources.
+/// Network sources (a JWKS URL, OIDC discovery) are fetched once, with the library's
+/// bounded fetch rules (HTTPS except loopback, timeouts, body limit, no downgrade).
 fn resolve_keys(source: KeySource<'_>, issuer: &str) -> Result<(KeySet, Selection), Failure> {
     match source {
         KeySource::Secret(secret) => {
@@ -194,28 +194,30 @@ fn resolve_keys(source: KeySource<'_>, issuer: &str) -> Result<(KeySet, Selectio
             let text = read_text(path, "key file")?;
             Ok((KeySet::from_public_key(&text)?, Selection::Single))
         }
-        KeySource::Jwks(location) if is_url(location) => Err(Failure::config(
-            "remote_unavailable",
-            format!(
-                "--jwks {}: fetching keys over the network needs the `remote` feature, which is \
-                 being added; download the JWK Set and pass the file instead (--jwks jwks.json)",
-                clean(location)
-            ),
-        )),
+        KeySource::Jwks(location) if is_url(location) => {
+            let source = stepup::KeySource::JwksUrl(location.to_owned());
+            Ok((fetch(&source, issuer)?, Selection::Set))
+        }
         KeySource::Jwks(location) => {
             let text = read_text(Path::new(location), "JWKS file")?;
             Ok((KeySet::from_jwks(&text)?, Selection::Set))
         }
-        KeySource::Discover => Err(Failure::config(
-            "remote_unavailable",
-            format!(
-                "--discover (keys via {}/.well-known/openid-configuration) needs the `remote` \
-                 feature, which is being added; download the provider's JWK Set and pass it \
-                 with --jwks FILE",
-                clean(issuer.trim_end_matches('/'))
-            ),
+        KeySource::Discover => Ok((
+            fetch(&stepup::KeySource::Discovery, issuer)?,
+            Selection::Set,
         )),
     }
+}
+
+/// Fetches a key set once. Network failures and a discovery issuer mismatch are
+/// configuration or availability errors: exit 3, with the URL and the cause.
+fn fetch(source: &stepup::KeySource, issuer: &str) -> Result<KeySet, Failure> {
+    // Keeps the error's class (config or unavailable); both exit 3.
+    Ok(stepup::fetch_key_set_blocking(
+        source,
+        issuer,
+        &stepup::FetchSettings::default(),
+    )?)
 }
 
 fn is_url(location: &str) -> bool {

@@ -312,25 +312,6 @@ fn key_file_problems_exit_3() {
 }
 
 #[test]
-fn network_key_sources_need_the_remote_feature() {
-    let token = rsa_token(&["mfa"], &[]);
-    for source in [
-        &["--jwks", "https://issuer.example.com/jwks"][..],
-        &["--jwks", "http://127.0.0.1:1/jwks"][..],
-        &["--discover"][..],
-    ] {
-        let mut args = vec!["verify", &token, "--issuer", ISS, "--audience", AUD];
-        args.extend_from_slice(source);
-        let out = run(&args);
-        out.expect_code(3);
-        assert!(out.stderr.contains("`remote` feature"), "{}", out.stderr);
-        args.push("--json");
-        let json = run(&args).expect_code(3).json();
-        assert_eq!(json["error"]["class"], "config");
-    }
-}
-
-#[test]
 fn other_configuration_errors_exit_3() {
     let token = rsa_token(&["mfa"], &[]);
     // An allowed algorithm the key cannot use.
