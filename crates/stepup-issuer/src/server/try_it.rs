@@ -50,8 +50,8 @@ fn menu(app: &App, lead: &str) -> String {
         "{lead}<p>This page is a small client of the provider. Each link runs the \
          authorization-code flow and shows the ID token and the step-up decision of the \
          default policy (<code>amr</code> must contain <code>mfa</code>).</p>\n<ul>\n\
-         <li><a href=\"/try/start?mode=password\">Log in</a> (a password is enough)</li>\n\
-         <li><a href=\"/try/start?mode=mfa\">Step up</a>: ask for multi-factor with \
+         <li><a id=\"try-login\" href=\"/try/start?mode=password\">Log in</a> (a password is enough)</li>\n\
+         <li><a id=\"try-step-up\" href=\"/try/start?mode=mfa\">Step up</a>: ask for multi-factor with \
          <code>acr_values</code> (TOTP)</li>\n\
          <li><a href=\"/try/start?mode=fresh\">Log in again</a>: <code>max_age=0</code></li>\n\
          <li><a href=\"{logout}\">Log out</a></li>\n</ul>"
@@ -171,14 +171,14 @@ pub(crate) async fn callback(
     let mut lead = String::new();
     match &decision {
         Decision::Satisfied => lead.push_str(
-            "<p role=\"status\"><strong>Step-up satisfied:</strong> the ID token proves a \
+            "<p role=\"status\" id=\"decision\"><strong>Step-up satisfied:</strong> the ID token proves a \
              multi-factor login.</p>\n",
         ),
         Decision::StepUp(step_up) => {
             let missing: Vec<String> = step_up.missing.iter().map(|m| m.name()).collect();
             let _ = writeln!(
                 lead,
-                "<p role=\"status\"><strong>Step-up needed:</strong> the token is valid but \
+                "<p role=\"status\" id=\"decision\"><strong>Step-up needed:</strong> the token is valid but \
                  missing {}. An application would now send you back with \
                  <code>acr_values</code>: use “Step up” below.</p>",
                 escape(&missing.join(", "))
@@ -188,8 +188,8 @@ pub(crate) async fn callback(
     let auth_time = claims["auth_time"].as_i64().unwrap_or(0);
     let _ = writeln!(
         lead,
-        "<dl>\n<dt><code>amr</code></dt><dd><code>{}</code></dd>\n\
-         <dt><code>acr</code></dt><dd><code>{}</code></dd>\n\
+        "<dl>\n<dt><code>amr</code></dt><dd id=\"amr\"><code>{}</code></dd>\n\
+         <dt><code>acr</code></dt><dd id=\"acr\"><code>{}</code></dd>\n\
          <dt><code>auth_time</code></dt><dd><code>{auth_time}</code> ({} s ago)</dd>\n</dl>",
         escape(&claims["amr"].to_string()),
         escape(
