@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Prints the ratios of `cargo bench -p stepup --bench verify` as a Markdown table.
 
-Reads criterion's estimates (target/criterion/verify/<impl>/<alg>/new/estimates.json)
-from the last run; uses the median of each benchmark.
+Reads criterion's estimates (target/criterion/verify/<impl>/<alg>/<run>/estimates.json)
+and uses, for each benchmark, the lowest median over the runs given as arguments
+(criterion baselines, e.g. `run1 run2 run3` saved with `-- --save-baseline run1`);
+without arguments, the last run (`new`). On a shared machine single runs drift by
+±20 %; the lowest median over interleaved runs is the least disturbed figure.
 """
 import json
 import pathlib
@@ -13,11 +16,16 @@ algs = ["HS256", "RS256", "PS256", "ES256", "ES384", "ES512", "EdDSA"]
 targets = {"HS256": 2.0, "RS256": 1.05, "PS256": 1.05}
 
 
+runs = sys.argv[1:] or ["new"]
+
+
 def median_ns(impl: str, alg: str):
-    path = root / impl / alg / "new" / "estimates.json"
-    if not path.exists():
-        return None
-    return json.loads(path.read_text())["median"]["point_estimate"]
+    values = []
+    for run in runs:
+        path = root / impl / alg / run / "estimates.json"
+        if path.exists():
+            values.append(json.loads(path.read_text())["median"]["point_estimate"])
+    return min(values) if values else None
 
 
 def fmt_time(ns):
