@@ -8,6 +8,24 @@ use crate::util::{
 };
 
 /// `verify TOKEN --key <committed public key> …` at [`NOW`] unless `extra` sets `--now`.
+/// `stepup verify TOKEN --jwks FILE --json` at the fixed clock.
+fn verify_jwks_json(token: &str, jwks_file: &str) -> Output {
+    let now = NOW.to_string();
+    run(&[
+        "verify",
+        token,
+        "--jwks",
+        jwks_file,
+        "--issuer",
+        ISS,
+        "--audience",
+        AUD,
+        "--now",
+        &now,
+        "--json",
+    ])
+}
+
 fn verify_key(token: &str, key_file: &str, extra: &[&str]) -> Output {
     let key_path = key(key_file);
     let now = NOW.to_string();
@@ -383,20 +401,7 @@ fn unknown_kid_in_a_jwks_is_key_not_found() {
         .expect_code(0)
         .json();
     assert_eq!(json["valid"], true, "a single --key ignores the kid");
-    let now = NOW.to_string();
-    let out = run(&[
-        "verify",
-        &token,
-        "--jwks",
-        &jwks,
-        "--issuer",
-        ISS,
-        "--audience",
-        AUD,
-        "--now",
-        &now,
-        "--json",
-    ]);
+    let out = verify_jwks_json(&token, &jwks);
     assert_eq!(out.expect_code(2).json()["error"]["code"], "key_not_found");
 }
 
@@ -905,20 +910,7 @@ fn skipped_jwks_keys_are_warned_about_on_stderr() {
     ]});
     let path = temp_file("jwks-with-oct.json", jwks.to_string().as_bytes());
     let token = rsa_token(&["mfa"], &[]);
-    let now = NOW.to_string();
-    let out = run(&[
-        "verify",
-        &token,
-        "--jwks",
-        &path,
-        "--issuer",
-        ISS,
-        "--audience",
-        AUD,
-        "--now",
-        &now,
-        "--json",
-    ]);
+    let out = verify_jwks_json(&token, &path);
     out.expect_code(0);
     assert!(
         out.stderr
