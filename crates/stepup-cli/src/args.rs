@@ -153,8 +153,8 @@ pub(crate) struct MintArgs {
         help_heading = "Signing key (exactly one)"
     )]
     pub(crate) key: Option<PathBuf>,
-    /// `kid` header parameter.
-    #[arg(long, value_name = "KID")]
+    /// `kid` header parameter. May start with `-` (RFC 7638 thumbprints can).
+    #[arg(long, value_name = "KID", allow_hyphen_values = true)]
     pub(crate) kid: Option<String>,
     /// `typ` header parameter (e.g. at+jwt for an access token).
     #[arg(long, value_name = "TYP", default_value = "JWT")]
@@ -222,8 +222,8 @@ pub(crate) struct KeygenArgs {
     /// Directory to write private.pem, public.pem and jwks.json into (default: current).
     #[arg(long, value_name = "DIR", conflicts_with = "stdout")]
     pub(crate) out_dir: Option<PathBuf>,
-    /// Key id to publish (default: the RFC 7638 thumbprint).
-    #[arg(long, value_name = "KID")]
+    /// Key id to publish (default: the RFC 7638 thumbprint). May start with `-`.
+    #[arg(long, value_name = "KID", allow_hyphen_values = true)]
     pub(crate) kid: Option<String>,
     /// Overwrite existing files.
     #[arg(long, conflicts_with = "stdout")]

@@ -181,3 +181,11 @@ fn bad_input_exits_3() {
     let not_json = temp_file("bad.json", b"{");
     run(&["mint", "--secret", SECRET, "--claims-json", &not_json]).expect_code(3);
 }
+
+/// A kid may start with '-', as an RFC 7638 thumbprint (base64url) can.
+#[test]
+fn kid_may_start_with_a_hyphen() {
+    let token = mint(&["--secret", SECRET, "--kid", "-mHyphenKid"]);
+    let out = run(&["decode", "--json", &token]);
+    assert_eq!(out.expect_code(0).json()["header"]["kid"], "-mHyphenKid");
+}
