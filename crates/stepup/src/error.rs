@@ -474,6 +474,26 @@ impl Error {
         }
     }
 
+    /// An `invalid_json` error for `part` from a serde_json error. serde_json's type
+    /// errors quote the offending value (unbounded, from the token); only the
+    /// category and position are kept, so messages stay short and hold no token data.
+    pub(crate) fn json(part: Part, error: &serde_json::Error) -> Self {
+        use serde_json::error::Category;
+        let what = match error.classify() {
+            // Syntax and end-of-input messages are fixed texts without values.
+            Category::Syntax | Category::Eof | Category::Io => {
+                let text = error.to_string();
+                let cut = text.find(" at line ").unwrap_or(text.len());
+                text[..cut].to_owned()
+            }
+            Category::Data => "unexpected JSON type or value".to_owned(),
+        };
+        Self::InvalidJson {
+            part,
+            reason: format!("{what} at line {} column {}", error.line(), error.column()),
+        }
+    }
+
     pub(crate) fn config(reason: impl Into<String>) -> Self {
         Self::InvalidConfig {
             reason: reason.into(),
@@ -539,6 +559,21 @@ mod tests {
         assert_eq!(Shown::new("a\nb").to_string(), "\"a\\nb\"");
         let long = "x".repeat(200);
         assert_eq!(Shown::new(&long).to_string().chars().count(), 83);
+    }
+
+    #[test]
+    fn json_errors_never_quote_token_values() {
+        let long = format!("\"{}\"", "A".repeat(500));
+        let data = serde_json::from_str::<u32>(&long).unwrap_err();
+        let message = Error::json(Part::Payload, &data).to_string();
+        assert!(!message.contains("AAAA"), "{message}");
+        assert!(message.contains("line 1 column"), "{message}");
+        let syntax = serde_json::from_str::<u32>("1 x").unwrap_err();
+        let message = Error::json(Part::Header, &syntax).to_string();
+        assert!(
+            message.contains("trailing characters at line 1 column 3"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -90,10 +90,7 @@ impl Ctx {
                 part,
                 max: self.max_depth,
             },
-            None => Error::InvalidJson {
-                part,
-                reason: error.to_string(),
-            },
+            None => Error::json(part, &error),
         })
     }
 }

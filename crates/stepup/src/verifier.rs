@@ -411,10 +411,7 @@ impl VerifiedToken {
     /// # Errors
     /// `invalid_json` if the payload does not fit `T`.
     pub fn deserialize_claims<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_slice(&self.payload).map_err(|e| Error::InvalidJson {
-            part: Part::Payload,
-            reason: e.to_string(),
-        })
+        serde_json::from_slice(&self.payload).map_err(|e| Error::json(Part::Payload, &e))
     }
 }
 
@@ -430,12 +427,8 @@ pub fn decode_unverified(token: &str) -> Result<(serde_json::Value, serde_json::
     let payload = jws::decode(Part::Payload, parts.payload)?;
     crate::json::check(&header, limits.max_json_depth, Part::Header)?;
     crate::json::check(&payload, limits.max_json_depth, Part::Payload)?;
-    let parse = |part, bytes: &[u8]| {
-        serde_json::from_slice(bytes).map_err(|e| Error::InvalidJson {
-            part,
-            reason: e.to_string(),
-        })
-    };
+    let parse =
+        |part, bytes: &[u8]| serde_json::from_slice(bytes).map_err(|e| Error::json(part, &e));
     Ok((
         parse(Part::Header, &header)?,
         parse(Part::Payload, &payload)?,
