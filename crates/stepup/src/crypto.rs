@@ -13,6 +13,29 @@ pub(crate) const MIN_RSA_BITS: usize = 2048;
 /// Largest RSA modulus aws-lc-rs verifies.
 pub(crate) const MAX_RSA_BITS: usize = 8192;
 
+/// The y-coordinates (little-endian, sign bit cleared) of the eight small-order points
+/// of edwards25519, and p, p + 1 (non-canonical encodings of y = 0 and y = 1). With such
+/// a public key, signatures can be forged without any private key (aws-lc does not
+/// refuse them), so they are refused as weak keys. Computed with the RFC 8032 formulas:
+/// the multiples of the order-8 point with y = 2707385501…402022.
+#[rustfmt::skip]
+const ED25519_SMALL_ORDER_Y: [[u8; 32]; 7] = [
+    // 0000000000000000000000000000000000000000000000000000000000000000
+    [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],
+    // 0100000000000000000000000000000000000000000000000000000000000000
+    [0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],
+    // 26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05
+    [0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05],
+    // c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a
+    [0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a],
+    // ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f
+    [0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f],
+    // edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f
+    [0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f],
+    // eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f
+    [0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f],
+];
+
 /// Key material ready for verification.
 pub(crate) enum VerifyingKey {
     /// HMAC keys, one per HS algorithm the secret is long enough for.
@@ -90,6 +113,15 @@ impl VerifyingKey {
                 "the RSA key has {bits} bits; at most {MAX_RSA_BITS} are supported"
             )));
         }
+        // aws-lc only refuses a bad exponent when verifying; refuse it here so it is a
+        // configuration error (and a JWK Set skips the key). RFC 8017: e odd, e >= 3;
+        // aws-lc accepts at most 33 bits.
+        let e_bits = bit_len(e);
+        if !(2..=33).contains(&e_bits) || e.last().is_none_or(|last| last & 1 == 0) {
+            return Err(KeyProblem::Invalid(
+                "the RSA public exponent must be odd, at least 3 and at most 33 bits (usually 65537)".into(),
+            ));
+        }
         let components = RsaPublicKeyComponents { n, e };
         let parse = |params| {
             components
@@ -131,6 +163,14 @@ impl VerifyingKey {
                 "an Ed25519 public key is 32 bytes, found {}",
                 raw.len()
             )));
+        }
+        let mut y = [0; 32];
+        y.copy_from_slice(raw);
+        y[31] &= 0x7f;
+        if ED25519_SMALL_ORDER_Y.contains(&y) {
+            return Err(KeyProblem::Weak(
+                "the Ed25519 public key is a small-order point, for which anyone can forge signatures; use a real key".into(),
+            ));
         }
         // Parsing once checks that the bytes are a valid point.
         ParsedPublicKey::new(&signature::ED25519, raw)
@@ -314,6 +354,46 @@ mod tests {
             VerifyingKey::rsa(&n, &[1, 0, 1]),
             Err(KeyProblem::Weak(_))
         ));
+    }
+
+    #[test]
+    fn small_order_ed25519_keys_are_refused() {
+        for y in ED25519_SMALL_ORDER_Y {
+            for sign in [0, 0x80] {
+                let mut key = y;
+                key[31] |= sign;
+                assert!(
+                    matches!(VerifyingKey::ed25519(&key), Err(KeyProblem::Weak(_))),
+                    "{key:02x?}"
+                );
+            }
+        }
+        // RFC 8037 A.2's public key is a real one.
+        let x = [
+            0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7, 0xd5, 0x4b, 0xfe, 0xd3, 0xc9, 0x64,
+            0x07, 0x3a, 0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6, 0x23, 0x25, 0xaf, 0x02, 0x1a, 0x68,
+            0xf7, 0x07, 0x51, 0x1a,
+        ];
+        assert!(VerifyingKey::ed25519(&x).is_ok());
+    }
+
+    #[test]
+    fn rsa_exponent_must_be_odd_and_at_least_3() {
+        let n = [0xC5; 256];
+        for e in [
+            &[1][..],
+            &[2],
+            &[0, 1],
+            &[1, 0, 0, 0, 0, 0, 0, 0, 1],
+            &[0x02, 0x00, 0x00, 0x00, 0x01],
+        ] {
+            assert!(
+                matches!(VerifyingKey::rsa(&n, e), Err(KeyProblem::Invalid(_))),
+                "{e:?}"
+            );
+        }
+        assert!(VerifyingKey::rsa(&n, &[1, 0, 1]).is_ok());
+        assert!(VerifyingKey::rsa(&n, &[3]).is_ok());
     }
 
     #[test]

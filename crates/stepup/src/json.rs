@@ -249,6 +249,11 @@ impl<'de> Visitor<'de> for Any<'_> {
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        // Integers above 2^63 would round down to 2^63 as f64 and pass the NumericDate
+        // range check; keep them out of range exactly.
+        if v > 1 << 63 {
+            return Ok(AnyValue::Number(f64::INFINITY));
+        }
         Ok(AnyValue::Number(v as f64))
     }
 

@@ -147,7 +147,8 @@ impl Policy {
             match &claims.auth_time {
                 StepUpClaim::Present(auth_time) => {
                     let age = now.as_secs() as f64 - auth_time.as_f64();
-                    if age > (max_age + self.leeway) as f64 {
+                    // Saturating: a huge max_age (u64::MAX) means "any age", never a wrap.
+                    if age > max_age.saturating_add(self.leeway) as f64 {
                         missing.push(Missing::FreshLogin);
                     }
                 }
@@ -374,6 +375,16 @@ mod tests {
         assert!(p.decide(&c, NOW).is_satisfied());
         c.acr = StepUpClaim::Absent;
         assert_eq!(names(&p.decide(&c, NOW)), vec!["amr:mfa", "acr"]);
+    }
+
+    #[test]
+    fn huge_max_age_does_not_overflow() {
+        let p = Policy::default()
+            .with_max_age(u64::MAX)
+            .with_leeway(u64::MAX);
+        let mut c = claims(amr(&["mfa"]));
+        c.auth_time = StepUpClaim::Present(NumericDate::new(0.0).unwrap());
+        assert!(p.decide(&c, NOW).is_satisfied());
     }
 
     #[test]

@@ -32,8 +32,10 @@ impl UnixTime {
 
 /// A JWT NumericDate (RFC 7519 §2): seconds since the epoch, possibly fractional.
 ///
-/// Only finite values within ±2^63 are representable; anything else is rejected
-/// as an invalid claim when the token is parsed.
+/// Only finite values within ±2^63 (inclusive) are representable; anything else is
+/// rejected as an invalid claim when the token is parsed. Integers are checked
+/// exactly; a fraction or exponent form is checked after conversion to a double, so
+/// a value that rounds to ±2^63 counts as ±2^63.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
 pub struct NumericDate(f64);
 

@@ -23,25 +23,9 @@ pub(super) fn parse_one(text: &str) -> Result<Key, Error> {
         ));
     }
     // A single `oct` JWK given explicitly is a shared secret, with the same strength
-    // rules as `--secret`; inside a JWK Set it is never used (see `parse_key`).
-    if jwk.get("kty").and_then(Value::as_str) == Some("oct") {
-        let Some(Value::String(k)) = jwk.get("k") else {
-            return Err(Error::invalid_key("the oct JWK has no \"k\" string"));
-        };
-        let secret = jws::decode(Part::Payload, k).map_err(|_| {
-            Error::invalid_key("JWK member \"k\" is not canonical unpadded base64url")
-        })?;
-        let material = VerifyingKey::secret(&secret).map_err(problem)?;
-        let alg = match jwk.get("alg").and_then(Value::as_str) {
-            None => None,
-            Some(name) => Some(name.parse::<Alg>().map_err(|_| {
-                Error::invalid_key(format!("the JWK's \"alg\" {name:?} is not supported"))
-            })?),
-        };
-        let kid = jwk.get("kid").and_then(Value::as_str).map(str::to_owned);
-        return Ok(Key::new(kid, alg, material));
-    }
-    match parse_key(&jwk)? {
+    // rules as `--secret` and the same `use`/`key_ops`/`alg` checks as other JWKs;
+    // inside a JWK Set it is never used.
+    match parse_key(&jwk, Oct::Allowed)? {
         Ok(key) => Ok(key),
         Err(reason) => Err(Error::NoUsableKey { reason }),
     }
@@ -60,7 +44,7 @@ pub(super) fn parse_set(text: &str) -> Result<(Vec<Key>, Vec<SkippedKey>), Error
     for entry in entries {
         let kid = entry.get("kid").and_then(Value::as_str).map(str::to_owned);
         let outcome = match entry {
-            Value::Object(jwk) => parse_key(jwk),
+            Value::Object(jwk) => parse_key(jwk, Oct::Refused),
             _ => Err(Error::invalid_key("a JWK must be a JSON object")),
         };
         match outcome {
@@ -82,8 +66,17 @@ fn strict_json(text: &str) -> Result<Value, Error> {
         .map_err(|e| Error::invalid_key(format!("the JWK JSON is invalid: {e}")))
 }
 
+/// Whether a symmetric (`oct`) JWK may be used.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Oct {
+    /// A single configured JWK: a shared secret.
+    Allowed,
+    /// A member of a JWK Set: never used.
+    Refused,
+}
+
 /// Reads one JWK. `Ok(Err(reason))`: a well-formed key that is not for verification.
-fn parse_key(jwk: &Map<String, Value>) -> Result<Result<Key, String>, Error> {
+fn parse_key(jwk: &Map<String, Value>, oct: Oct) -> Result<Result<Key, String>, Error> {
     let text = |name: &str| -> Result<Option<&str>, Error> {
         match jwk.get(name) {
             None => Ok(None),
@@ -97,7 +90,7 @@ fn parse_key(jwk: &Map<String, Value>) -> Result<Result<Key, String>, Error> {
     let Some(kty) = text("kty")? else {
         return Err(Error::invalid_key("the JWK has no \"kty\""));
     };
-    if kty == "oct" {
+    if kty == "oct" && oct == Oct::Refused {
         return Ok(Err(
             "symmetric (oct) keys in a JWK are never used; configure a shared secret instead"
                 .into(),
@@ -141,6 +134,7 @@ fn parse_key(jwk: &Map<String, Value>) -> Result<Result<Key, String>, Error> {
         })
     };
     let material = match kty {
+        "oct" => VerifyingKey::secret(&bytes("k")?).map_err(problem)?,
         "RSA" => VerifyingKey::rsa(&bytes("n")?, &bytes("e")?).map_err(problem)?,
         "EC" => {
             let crv = text("crv")?.unwrap_or("(none)");

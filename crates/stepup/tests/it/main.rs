@@ -3,7 +3,6 @@
 // Test helpers panic on broken fixtures by design; clippy's in-test allowance only covers #[test] fns.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod log;
 mod properties;
 mod rules;
 mod util;

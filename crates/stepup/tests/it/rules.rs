@@ -859,3 +859,151 @@ fn verifier_is_send_sync_and_cheap_to_clone() {
         }
     });
 }
+
+// ---- found in review ----
+
+#[test]
+fn small_order_ed25519_keys_are_refused() {
+    // The identity point (y = 1): with it, `R = identity, S = 0`-style forgeries verify.
+    let identity = B64.encode({
+        let mut y = [0u8; 32];
+        y[0] = 1;
+        y
+    });
+    let zero = B64.encode([0u8; 32]);
+    for x in [identity, zero] {
+        let jwk = json!({"kty":"OKP","crv":"Ed25519","x":x}).to_string();
+        assert_eq!(
+            KeySet::from_public_key(&jwk).unwrap_err().code(),
+            "weak_key"
+        );
+        let set = json!({"keys":[{"kty":"OKP","crv":"Ed25519","x":x,"kid":"k"}]}).to_string();
+        assert_eq!(KeySet::from_jwks(&set).unwrap_err().code(), "no_usable_key");
+    }
+}
+
+#[test]
+fn rsa_exponent_is_checked_when_the_key_is_read() {
+    let info = rsa_modulus();
+    for e in ["AQ", "Ag", "AQAAAAAAAAAB"] {
+        let jwk = json!({"kty":"RSA","n":info,"e":e}).to_string();
+        assert_eq!(
+            KeySet::from_public_key(&jwk).unwrap_err().code(),
+            "invalid_key",
+            "e={e}"
+        );
+    }
+    let jwk = json!({"kty":"RSA","n":info,"e":"AQAB"}).to_string();
+    assert!(KeySet::from_public_key(&jwk).is_ok());
+}
+
+/// The base64url modulus of a committed RSA key, via its JWK export.
+fn rsa_modulus() -> String {
+    let jwk = signer("rsa-2048.private.pem", Alg::RS256)
+        .public_jwk()
+        .unwrap();
+    jwk["n"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn a_single_oct_jwk_obeys_use_key_ops_and_member_types() {
+    let k = B64.encode(SECRET);
+    let code = |jwk: Value| match KeySet::from_public_key(&jwk.to_string()) {
+        Ok(_) => "ok",
+        Err(e) => e.code(),
+    };
+    assert_eq!(code(json!({"kty":"oct","k":k})), "ok");
+    assert_eq!(
+        code(json!({"kty":"oct","k":k,"use":"enc"})),
+        "no_usable_key"
+    );
+    assert_eq!(
+        code(json!({"kty":"oct","k":k,"key_ops":["encrypt"]})),
+        "no_usable_key"
+    );
+    assert_eq!(code(json!({"kty":"oct","k":k,"kid":5})), "invalid_key");
+    assert_eq!(
+        code(json!({"kty":"oct","k":k,"alg":"RS256"})),
+        "no_usable_key"
+    );
+    assert_eq!(
+        code(json!({"kty":"oct","k":B64.encode("short")})),
+        "weak_key"
+    );
+}
+
+#[test]
+fn numeric_date_range_is_exact_for_integers() {
+    let v = hs_verifier(SECRET);
+    for bad in [
+        "9223372036854775809",
+        "9223372036854776832",
+        "18446744073709551615",
+    ] {
+        let payload = payload_text().replacen('{', &format!("{{\"nbf\":{bad},"), 1);
+        assert_eq!(
+            outcome(&v, &raw(r#"{"alg":"HS256"}"#, &payload)),
+            "invalid_claim",
+            "{bad}"
+        );
+    }
+    // -2^63 itself is in range (and long past).
+    let payload = payload_text().replacen('{', r#"{"nbf":-9223372036854775808,"#, 1);
+    assert_eq!(outcome(&v, &raw(r#"{"alg":"HS256"}"#, &payload)), "ok");
+}
+
+#[test]
+fn token_size_limit_is_inclusive() {
+    let token = hs256(&claims());
+    let verifier_with = |max| {
+        Verifier::builder(ISS, AUD, KeySet::from_secret(&Secret::new(SECRET)).unwrap())
+            .with_limits(Limits {
+                max_token_len: max,
+                ..Limits::default()
+            })
+            .build()
+            .unwrap()
+    };
+    assert_eq!(outcome(&verifier_with(token.len()), &token), "ok");
+    assert_eq!(
+        outcome(&verifier_with(token.len() - 1), &token),
+        "token_too_large"
+    );
+}
+
+#[test]
+fn nested_jwt_cty_in_any_casing() {
+    let v = hs_verifier(SECRET);
+    for cty in ["JWT", "jwt", "application/JWT", "application/jwt"] {
+        let header = format!(r#"{{"alg":"HS256","cty":"{cty}"}}"#);
+        assert_eq!(
+            outcome(&v, &raw(&header, &payload_text())),
+            "nested_jwt",
+            "{cty}"
+        );
+    }
+    // Other content types are not nested tokens.
+    assert_eq!(
+        outcome(&v, &raw(r#"{"alg":"HS256","cty":"json"}"#, &payload_text())),
+        "ok"
+    );
+}
+
+#[test]
+fn access_token_mode_does_not_apply_the_id_token_azp_rules() {
+    // RFC 9068 access tokens name the resource server in `aud` and the client in
+    // `client_id`; OIDC's azp rules are for ID tokens only.
+    let at = Verifier::builder(ISS, AUD, KeySet::from_secret(&Secret::new(SECRET)).unwrap())
+        .with_token_kind(TokenKind::AccessToken)
+        .build()
+        .unwrap();
+    let multi = with(claims(), "aud", json!([AUD, "api"]));
+    let payload = with(multi, "client_id", json!("some-client")).to_string();
+    assert_eq!(
+        outcome(&at, &raw(r#"{"alg":"HS256","typ":"at+jwt"}"#, &payload)),
+        "ok"
+    );
+    let id = hs_verifier(SECRET);
+    let multi = with(claims(), "aud", json!([AUD, "api"]));
+    assert_eq!(outcome(&id, &hs256(&multi)), "azp_missing");
+}
