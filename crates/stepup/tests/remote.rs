@@ -519,29 +519,105 @@ async fn unknown_kid_storm_fetches_at_most_once_per_cooldown() {
     assert_eq!(server.hits("/jwks"), 3);
     assert_eq!(verifier.stats().unknown_kid_refetches, 2);
 
-    // A kid still unknown after a refetch is remembered until the next fetch:
-    // even after the cooldown it causes no fetch.
+    // A kid still unknown after a refetch that started after it arrived is
+    // remembered: within the cooldown it is refused without a fetch.
     sleep(cooldown).await;
-    let remembered = signer.token_with_kid(ISSUER, Some("random-3-7"));
+    let remembered = signer.token_with_kid(ISSUER, Some("remembered"));
     assert_eq!(
         code(verifier.verify(&remembered, now()).await),
         "key_not_found"
     );
-    assert_eq!(server.hits("/jwks"), 3);
+    assert_eq!(server.hits("/jwks"), 4);
+    assert_eq!(
+        code(verifier.verify(&remembered, now()).await),
+        "key_not_found"
+    );
+    assert_eq!(server.hits("/jwks"), 4);
     // The genuine key still verifies, with no fetch.
     assert!(verifier.verify(&signer.token(ISSUER), now()).await.is_ok());
-    assert_eq!(server.hits("/jwks"), 3);
-
-    // The next fetch forgets it: after the cooldown it may cause one refetch again.
-    verifier.refresh().await.unwrap();
     assert_eq!(server.hits("/jwks"), 4);
+
+    // Once the cooldown has passed, it may cause one refetch again (the next
+    // fetch, which ends what was remembered of the last one).
     sleep(cooldown).await;
     assert_eq!(
         code(verifier.verify(&remembered, now()).await),
         "key_not_found"
     );
     assert_eq!(server.hits("/jwks"), 5);
-    assert_eq!(verifier.stats().unknown_kid_refetches, 3);
+    assert_eq!(verifier.stats().unknown_kid_refetches, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remembered_missing_kid_is_refetched_after_the_cooldown() {
+    let server = Server::start().await;
+    let (old, new) = (Signer::new(), Signer::new());
+    server.set("/jwks", Reply::json(&jwks(&[&old])));
+    let cooldown = Duration::from_millis(500);
+    let cache = quick_cache().with_unknown_kid_cooldown(cooldown);
+    let verifier = build(ISSUER, KeySource::JwksUrl(server.url("/jwks")), cache)
+        .await
+        .unwrap();
+    sleep(cooldown).await;
+
+    // The kid is unknown, the refetch does not find it either: remembered.
+    let token = new.token(ISSUER);
+    assert_eq!(code(verifier.verify(&token, now()).await), "key_not_found");
+    assert_eq!(server.hits("/jwks"), 2, "one initial fetch and one refetch");
+    let refetched = Instant::now();
+
+    // The provider publishes it. Within the cooldown the token is refused
+    // without a fetch.
+    server.set("/jwks", Reply::json(&jwks(&[&old, &new])));
+    assert_eq!(code(verifier.verify(&token, now()).await), "key_not_found");
+    assert_eq!(server.hits("/jwks"), 2);
+    assert!(
+        refetched.elapsed() < cooldown,
+        "the test machine is too slow"
+    );
+
+    // After the cooldown, the remembered kid causes one refetch, which finds it.
+    sleep(cooldown).await;
+    let verified = verifier.verify(&token, now()).await.unwrap();
+    assert_eq!(verified.header().kid.as_deref(), Some(new.kid.as_str()));
+    assert_eq!(server.hits("/jwks"), 3);
+    assert_eq!(verifier.stats().unknown_kid_refetches, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_kid_does_not_settle_for_a_fetch_that_started_before_it() {
+    let server = Server::start().await;
+    let (old, new) = (Signer::new(), Signer::new());
+    server.set("/jwks", Reply::json(&jwks(&[&old])));
+    let cooldown = Duration::from_millis(200);
+    let cache = quick_cache().with_unknown_kid_cooldown(cooldown);
+    let fetch = quick_fetch().with_timeout(Duration::from_secs(2));
+    let verifier = RemoteVerifier::builder(ISSUER, CLIENT, KeySource::JwksUrl(server.url("/jwks")))
+        .with_fetch_settings(fetch)
+        .with_cache_settings(cache)
+        .build()
+        .await
+        .unwrap();
+
+    // A slow refresh of the old set is in flight…
+    server.set(
+        "/jwks",
+        Reply::json(&jwks(&[&old])).delay(Duration::from_millis(700)),
+    );
+    let refresh = tokio::spawn({
+        let verifier = verifier.clone();
+        async move { verifier.refresh().await }
+    });
+    eventually("the slow fetch to start", || server.hits("/jwks") == 2).await;
+    // …for longer than the cooldown, when the provider publishes a new key and a
+    // token signed with it arrives.
+    sleep(cooldown + Duration::from_millis(100)).await;
+    server.set("/jwks", Reply::json(&jwks(&[&old, &new])));
+    let verified = verifier.verify(&new.token(ISSUER), now()).await.unwrap();
+    assert_eq!(verified.header().kid.as_deref(), Some(new.kid.as_str()));
+    assert!(refresh.await.unwrap().is_ok());
+    assert_eq!(server.hits("/jwks"), 3, "the slow fetch, then one after it");
+    assert_eq!(verifier.stats().unknown_kid_refetches, 1);
 }
 
 // ---------------------------------------------------------------- faults
@@ -622,6 +698,16 @@ async fn faults_at_startup_have_documented_outcomes() {
         message.contains("http://keys.example.com/jwks"),
         "{message}"
     );
+
+    // Redirect from http (loopback) to https: another scheme, refused, naming both URLs.
+    server.set("/to-https", Reply::redirect("https://127.0.0.1:9/jwks"));
+    let error = build_from("/to-https").await.unwrap_err();
+    assert_eq!(error.code(), "jwks_unreachable");
+    let message = error.to_string();
+    assert!(message.contains("redirect refused"), "{message}");
+    assert!(message.contains(&server.url("/to-https")), "{message}");
+    assert!(message.contains("https://127.0.0.1:9/jwks"), "{message}");
+    assert!(message.contains("may not change the scheme"), "{message}");
 
     // Redirect loop.
     server.set("/loop-a", Reply::redirect(server.url("/loop-b")));
@@ -939,6 +1025,75 @@ async fn background_refresh_follows_max_age() {
     let hits = server.hits("/jwks");
     sleep(Duration::from_millis(700)).await;
     assert_eq!(server.hits("/jwks"), hits);
+}
+
+// ---------------------------------------------------------------- URLs in messages
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn urls_in_errors_lose_user_info_and_query() {
+    let server = Server::start().await;
+    let signer = Signer::new();
+    let secret_url = |path: &str| format!("http://user:s3cret@{}{path}?api_key=k3y", server.addr);
+    let hidden = |message: &str| {
+        assert!(!message.contains("s3cret"), "{message}");
+        assert!(!message.contains("k3y"), "{message}");
+        assert!(!message.contains("user"), "{message}");
+    };
+
+    // A fetch error names the URL without its user info and query.
+    server.set("/down", Reply::status(500));
+    let error = build(
+        ISSUER,
+        KeySource::JwksUrl(secret_url("/down")),
+        quick_cache(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.code(), "jwks_unreachable");
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!("{}?…", server.url("/down"))),
+        "{message}"
+    );
+    hidden(&message);
+
+    // So does a refused redirect, for both URLs.
+    server.set(
+        "/moved",
+        Reply::redirect(secret_url("/elsewhere").replace("http:", "https:")),
+    );
+    let error = build(
+        ISSUER,
+        KeySource::JwksUrl(secret_url("/moved")),
+        quick_cache(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.code(), "jwks_unreachable");
+    hidden(&error.to_string());
+
+    // A URL that does not even parse is not echoed with them either.
+    let error = build(
+        ISSUER,
+        KeySource::JwksUrl("https://user:s3cret@exa mple.com/jwks?api_key=k3y".into()),
+        quick_cache(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.code(), "invalid_config");
+    hidden(&error.to_string());
+
+    // The credentials are still used for the request; the URL shown is redacted.
+    server.set("/jwks", Reply::json(&jwks(&[&signer])));
+    let verifier = build(
+        ISSUER,
+        KeySource::JwksUrl(secret_url("/jwks")),
+        quick_cache(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(verifier.jwks_url(), format!("{}?…", server.url("/jwks")));
+    hidden(&format!("{verifier:?}"));
 }
 
 // ---------------------------------------------------------------- settings

@@ -17,7 +17,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::AbortHandle;
 use tokio::time::{Instant, sleep_until, timeout};
 
-use super::fetch::{Fetcher, shown};
+use super::fetch::{Fetcher, redact};
 use crate::alg::Alg;
 use crate::error::Error;
 use crate::key::KeySet;
@@ -132,8 +132,15 @@ impl CacheSettings {
         Ok(())
     }
 
-    /// A snapshot of `keys` fetched now, with the clamped lifetime.
-    fn snapshot(&self, keys: KeySet, max_age: Option<Duration>, generation: u64) -> Snapshot {
+    /// A snapshot of `keys` from a fetch that started at `started` and ends now,
+    /// with the clamped lifetime.
+    fn snapshot(
+        &self,
+        keys: KeySet,
+        max_age: Option<Duration>,
+        generation: u64,
+        started: Instant,
+    ) -> Snapshot {
         let max_age = max_age
             .unwrap_or(self.default_max_age)
             .clamp(self.min_max_age, self.max_max_age);
@@ -141,6 +148,7 @@ impl CacheSettings {
         Snapshot {
             keys: Arc::new(keys),
             generation,
+            started,
             fetched_at: now,
             max_age,
             fresh_until: now + max_age,
@@ -190,6 +198,9 @@ pub(crate) struct Snapshot {
     pub(crate) keys: Arc<KeySet>,
     /// Counts successful fetches; the negative cache is valid for one generation.
     pub(crate) generation: u64,
+    /// When the fetch that produced this set started.
+    started: Instant,
+    /// When it ended.
     fetched_at: Instant,
     max_age: Duration,
     /// Used as is until then.
@@ -199,11 +210,26 @@ pub(crate) struct Snapshot {
 }
 
 impl Snapshot {
+    /// What a verification that used this set needs to know of it afterwards.
+    pub(crate) fn seen(&self) -> Seen {
+        Seen {
+            generation: self.generation,
+            started: self.started,
+        }
+    }
+
     /// Refresh when three quarters of the lifetime have passed, so that the set
     /// is replaced before it expires.
     fn refresh_at(&self) -> Instant {
         self.fetched_at + self.max_age * 3 / 4
     }
+}
+
+/// The key set a verification used: its generation and when its fetch started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Seen {
+    pub(crate) generation: u64,
+    started: Instant,
 }
 
 /// Why a fetch is wanted, which decides whether the cooldown applies.
@@ -260,6 +286,29 @@ struct Missing {
     ids: HashSet<(Option<String>, Alg)>,
 }
 
+impl Missing {
+    /// Whether `kid` (with `alg`) was remembered as not in key set `generation`.
+    fn contains(&self, generation: u64, kid: Option<&str>, alg: Alg) -> bool {
+        self.generation == generation && self.ids.contains(&(kid.map(str::to_owned), alg))
+    }
+
+    /// Remembers that `kid` is not in the key set `seen`, if the fetch of that set
+    /// started at or after `asked`, when the verification found the kid unknown.
+    /// A set fetched earlier says nothing about a key published since.
+    fn remember(&mut self, seen: Seen, asked: Instant, kid: Option<&str>, alg: Alg) {
+        if seen.started < asked || kid.is_some_and(|kid| kid.len() > MAX_MISSING_KID_LEN) {
+            return;
+        }
+        if seen.generation > self.generation {
+            self.generation = seen.generation;
+            self.ids.clear();
+        }
+        if seen.generation == self.generation && self.ids.len() < MAX_MISSING {
+            self.ids.insert((kid.map(str::to_owned), alg));
+        }
+    }
+}
+
 /// Bounds on the negative cache; kids are attacker-chosen.
 const MAX_MISSING: usize = 1024;
 const MAX_MISSING_KID_LEN: usize = 256;
@@ -291,7 +340,7 @@ pub(crate) struct Cache {
 impl fmt::Debug for Cache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Cache")
-            .field("url", &shown(&self.url))
+            .field("url", &redact(self.url.as_str()))
             .field("settings", &self.settings)
             .field("generation", &self.snapshot.load().generation)
             .finish_non_exhaustive()
@@ -329,13 +378,13 @@ impl Cache {
         let (keys, max_age) = fetcher.key_set(&url).await.inspect_err(|error| {
             tracing::warn!(
                 target: "stepup::remote",
-                url = %shown(&url),
+                url = %redact(url.as_str()),
                 code = error.code(),
                 %error,
                 "JWKS fetch failed",
             );
         })?;
-        let snapshot = settings.snapshot(keys, max_age, 1);
+        let snapshot = settings.snapshot(keys, max_age, 1, started);
         log_fetched(&url, &snapshot, started);
         let (done, _) = watch::channel(Completed {
             attempts: 0,
@@ -402,32 +451,41 @@ impl Cache {
         self.snapshot.load().generation
     }
 
-    /// Asks the worker for a fetch, or joins the one in flight, and waits for it
-    /// at most `wait`. For [`Reason::UnknownKid`], at most one fetch starts per
-    /// cooldown.
+    /// Asks the worker for a fetch, or joins one already asked for or in flight,
+    /// and waits for it at most `wait`. For [`Reason::UnknownKid`], at most one
+    /// fetch starts per cooldown.
+    ///
+    /// A fetch in flight started before this call, so its key set may lack a key
+    /// published since: an unknown kid joins it only within the cooldown, and
+    /// otherwise asks for one more fetch after it.
     pub(crate) async fn refetch(&self, reason: Reason, wait: Duration) -> Refetch {
         // Subscribe before looking at the state, so no completion can be missed.
         let mut done = self.done.subscribe();
         let (target, ask) = {
             let mut state = lock(&self.state);
-            if state.in_flight || state.requested {
+            let cooling = reason == Reason::UnknownKid
+                && state.last_start.elapsed() < self.settings.unknown_kid_cooldown;
+            // Fetches that complete before one that is asked for now would start.
+            let ahead = u64::from(state.in_flight);
+            if state.requested {
+                // Asked for and not started yet: it starts after this call.
+                (state.completed + ahead + 1, false)
+            } else if state.in_flight && (reason == Reason::Manual || cooling) {
                 (state.completed + 1, false)
-            } else if reason == Reason::UnknownKid
-                && state.last_start.elapsed() < self.settings.unknown_kid_cooldown
-            {
+            } else if cooling {
                 return Refetch::Cooldown {
                     failing: state.failures > 0,
                 };
             } else {
                 state.requested = true;
-                (state.completed + 1, true)
+                (state.completed + ahead + 1, true)
             }
         };
         if ask {
             if reason == Reason::UnknownKid {
                 self.counters.unknown_kid_refetches.fetch_add(1, Relaxed);
             }
-            tracing::debug!(target: "stepup::remote", url = %shown(&self.url), ?reason, "JWKS refetch requested");
+            tracing::debug!(target: "stepup::remote", url = %redact(self.url.as_str()), ?reason, "JWKS refetch requested");
             self.wake.notify_one();
         }
         let ok = match timeout(wait, done.wait_for(|c| c.attempts >= target)).await {
@@ -443,26 +501,20 @@ impl Cache {
         }
     }
 
-    /// Whether `kid` (with `alg`) was still unknown after the fetch that made
-    /// key set `generation`.
+    /// Whether `kid` (with `alg`) is remembered as not in key set `generation`
+    /// and the unknown-kid cooldown since the last fetch has not passed yet.
+    /// Once it has, the kid may cause a refetch again, like any unknown kid.
     pub(crate) fn known_missing(&self, generation: u64, kid: Option<&str>, alg: Alg) -> bool {
-        let missing = lock(&self.missing);
-        missing.generation == generation && missing.ids.contains(&(kid.map(str::to_owned), alg))
+        if !lock(&self.missing).contains(generation, kid, alg) {
+            return false;
+        }
+        lock(&self.state).last_start.elapsed() < self.settings.unknown_kid_cooldown
     }
 
-    /// Remembers that `kid` is not in key set `generation`, until the next fetch.
-    pub(crate) fn remember_missing(&self, generation: u64, kid: Option<&str>, alg: Alg) {
-        if kid.is_some_and(|kid| kid.len() > MAX_MISSING_KID_LEN) {
-            return;
-        }
-        let mut missing = lock(&self.missing);
-        if generation > missing.generation {
-            missing.generation = generation;
-            missing.ids.clear();
-        }
-        if generation == missing.generation && missing.ids.len() < MAX_MISSING {
-            missing.ids.insert((kid.map(str::to_owned), alg));
-        }
+    /// Remembers that `kid` is not in the key set `seen`, until the next fetch,
+    /// if that set was fetched after `asked` (see [`Missing::remember`]).
+    pub(crate) fn remember_missing(&self, seen: Seen, asked: Instant, kid: Option<&str>, alg: Alg) {
+        lock(&self.missing).remember(seen, asked, kid, alg);
     }
 
     /// The error for a verification that needed keys it could not get (counted).
@@ -478,7 +530,7 @@ impl Cache {
             None => reason,
         };
         Error::KeysUnavailable {
-            url: shown(&self.url),
+            url: redact(self.url.as_str()),
             reason,
         }
     }
@@ -518,29 +570,30 @@ impl Cache {
         lock(&self.state).next_due
     }
 
-    /// Starts a fetch if one was asked for or is due.
-    fn begin(&self) -> bool {
+    /// Starts a fetch if one was asked for or is due, and says when.
+    fn begin(&self) -> Option<Instant> {
         let mut state = lock(&self.state);
         let now = Instant::now();
         if state.in_flight || !(state.requested || now >= state.next_due) {
-            return false;
+            return None;
         }
         state.requested = false;
         state.in_flight = true;
         state.last_start = now;
-        true
+        Some(now)
     }
 
-    /// One fetch by the worker: swap in the new set, or keep the old one and
-    /// schedule a retry.
-    async fn fetch(&self) {
+    /// One fetch by the worker, begun at `started`: swap in the new set, or keep
+    /// the old one and schedule a retry.
+    async fn fetch(&self, started: Instant) {
         self.counters.fetches.fetch_add(1, Relaxed);
-        let started = Instant::now();
         let result = self.fetcher.key_set(&self.url).await;
         let (ok, next_due) = match result {
             Ok((keys, max_age)) => {
                 let old = self.snapshot.load_full();
-                let snapshot = self.settings.snapshot(keys, max_age, old.generation + 1);
+                let snapshot = self
+                    .settings
+                    .snapshot(keys, max_age, old.generation + 1, started);
                 log_fetched(&self.url, &snapshot, started);
                 log_changes(&self.url, &old.keys, &snapshot.keys);
                 let next_due = snapshot.refresh_at();
@@ -554,7 +607,7 @@ impl Cache {
                 let retry = self.settings.backoff(failures);
                 tracing::warn!(
                     target: "stepup::remote",
-                    url = %shown(&self.url),
+                    url = %redact(self.url.as_str()),
                     code = error.code(),
                     %error,
                     failures,
@@ -593,8 +646,8 @@ async fn work(cache: Weak<Cache>, wake: Arc<Notify>) {
         let Some(cache) = cache.upgrade() else {
             return;
         };
-        if cache.begin() {
-            cache.fetch().await;
+        if let Some(started) = cache.begin() {
+            cache.fetch(started).await;
         }
     }
 }
@@ -602,7 +655,7 @@ async fn work(cache: Weak<Cache>, wake: Arc<Notify>) {
 fn log_fetched(url: &Url, snapshot: &Snapshot, started: Instant) {
     tracing::debug!(
         target: "stepup::remote",
-        url = %shown(url),
+        url = %redact(url.as_str()),
         keys = snapshot.keys.keys().len(),
         skipped = snapshot.keys.skipped().len(),
         max_age = ?snapshot.max_age,
@@ -624,7 +677,7 @@ fn log_changes(url: &Url, old: &KeySet, new: &KeySet) {
     if !added.is_empty() || !removed.is_empty() {
         tracing::info!(
             target: "stepup::remote",
-            url = %shown(url),
+            url = %redact(url.as_str()),
             ?added,
             ?removed,
             "JWKS keys changed",
@@ -654,6 +707,39 @@ mod tests {
                 "{settings:?}"
             );
         }
+    }
+
+    #[test]
+    fn only_a_fetch_after_the_request_remembers_a_missing_kid() {
+        let t0 = Instant::now();
+        let asked = t0 + Duration::from_secs(1);
+        let mut missing = Missing::default();
+        // A set whose fetch started before the kid was asked for: not remembered.
+        let early = Seen {
+            generation: 2,
+            started: t0,
+        };
+        missing.remember(early, asked, Some("k"), Alg::ES256);
+        assert!(!missing.contains(2, Some("k"), Alg::ES256));
+        // One that started at or after it: remembered, for that generation only.
+        for started in [asked, asked + Duration::from_millis(5)] {
+            let late = Seen {
+                generation: 2,
+                started,
+            };
+            missing.remember(late, asked, Some("k"), Alg::ES256);
+            assert!(missing.contains(2, Some("k"), Alg::ES256));
+            assert!(!missing.contains(2, Some("k"), Alg::RS256));
+            assert!(!missing.contains(3, Some("k"), Alg::ES256));
+        }
+        // A newer generation forgets the older one's kids.
+        let next = Seen {
+            generation: 3,
+            started: asked,
+        };
+        missing.remember(next, asked, Some("other"), Alg::ES256);
+        assert!(!missing.contains(2, Some("k"), Alg::ES256));
+        assert!(missing.contains(3, Some("other"), Alg::ES256));
     }
 
     #[test]

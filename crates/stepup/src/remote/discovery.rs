@@ -3,7 +3,7 @@
 use reqwest::Url;
 use serde_json::Value;
 
-use super::fetch::{Fetcher, parse_url, shown};
+use super::fetch::{Fetcher, parse_url, redact};
 use crate::error::{Error, Part, Shown};
 
 /// Discovery documents are flat objects with arrays of strings.
@@ -16,7 +16,7 @@ pub(crate) fn discovery_url(issuer: &str) -> Result<Url, Error> {
         return Err(Error::config(format!(
             "the issuer {} has a query or fragment, which OpenID Connect issuers never have; \
              pass the issuer URL exactly as the provider publishes it",
-            Shown::new(issuer)
+            Shown::new(redact(issuer))
         )));
     }
     // Discovery §4: a terminating "/" of the issuer is removed before appending.
@@ -30,7 +30,7 @@ pub(crate) async fn jwks_uri(fetcher: &Fetcher, issuer: &str) -> Result<Url, Err
     let url = discovery_url(issuer)?;
     let fetched = fetcher.get(&url).await?;
     let invalid = |reason: String| Error::JwksInvalid {
-        url: shown(&url),
+        url: redact(url.as_str()),
         reason,
     };
     crate::json::check(&fetched.body, MAX_DEPTH, Part::Payload).map_err(|e| {
@@ -49,9 +49,9 @@ pub(crate) async fn jwks_uri(fetcher: &Fetcher, issuer: &str) -> Result<Url, Err
         Some(Value::String(found)) if found == issuer => {}
         Some(Value::String(found)) => {
             return Err(Error::DiscoveryIssuerMismatch {
-                url: shown(&url),
-                expected: Shown::new(issuer),
-                found: Shown::new(found),
+                url: redact(url.as_str()),
+                expected: Shown::new(redact(issuer)),
+                found: Shown::new(redact(found)),
             });
         }
         _ => {
@@ -68,8 +68,8 @@ pub(crate) async fn jwks_uri(fetcher: &Fetcher, issuer: &str) -> Result<Url, Err
     let jwks = parse_url(jwks_uri)?;
     tracing::debug!(
         target: "stepup::remote",
-        discovery = %shown(&url),
-        jwks_uri = %shown(&jwks),
+        discovery = %redact(url.as_str()),
+        jwks_uri = %redact(jwks.as_str()),
         "discovered the JWKS URL",
     );
     Ok(jwks)

@@ -63,7 +63,8 @@ impl FetchSettings {
     }
 
     /// Most redirects followed. Default 3; 0 refuses every redirect. A redirect
-    /// from `https` to `http`, or to a URL that is not allowed, is always refused.
+    /// that changes the scheme (`https` to `http` or `http` to `https`), or to a
+    /// URL that is not allowed, is always refused.
     pub fn with_max_redirects(mut self, redirects: usize) -> Self {
         self.max_redirects = redirects;
         self
@@ -129,7 +130,7 @@ impl Fetcher {
     pub(crate) async fn key_set(&self, url: &Url) -> Result<(KeySet, Option<Duration>), Error> {
         let fetched = self.get(url).await?;
         let invalid = |reason: String| Error::JwksInvalid {
-            url: shown(url),
+            url: redact(url.as_str()),
             reason,
         };
         let text = std::str::from_utf8(&fetched.body)
@@ -138,7 +139,7 @@ impl Fetcher {
         for skipped in keys.skipped() {
             tracing::warn!(
                 target: "stepup::remote",
-                url = %shown(url),
+                url = %redact(url.as_str()),
                 kid = skipped.kid.as_deref().unwrap_or("(none)"),
                 code = skipped.reason.code(),
                 reason = %skipped.reason,
@@ -151,7 +152,7 @@ impl Fetcher {
     /// GETs `url` (already checked by [`parse_url`]) within the limits.
     pub(crate) async fn get(&self, url: &Url) -> Result<Fetched, Error> {
         let unreachable = |reason: String| Error::JwksUnreachable {
-            url: shown(url),
+            url: redact(url.as_str()),
             reason,
         };
         let mut response = self
@@ -168,7 +169,7 @@ impl Fetcher {
         let max_age = max_age(response.headers());
         let limit = self.settings.max_body;
         let too_large = || Error::JwksInvalid {
-            url: shown(url),
+            url: redact(url.as_str()),
             reason: format!("the body is over the limit of {limit} bytes"),
         };
         if response
@@ -193,7 +194,11 @@ impl Fetcher {
 
     /// A short cause for a failed request, without the URL (the error names it).
     fn describe(&self, error: &reqwest::Error) -> String {
-        let cause = causes(error);
+        let mut cause = causes(error);
+        // Without a source, the cause is reqwest's own message, which quotes the URL.
+        if let Some(url) = error.url() {
+            cause = cause.replace(url.as_str(), &redact(url.as_str()));
+        }
         if error.is_timeout() {
             let limit = if error.is_connect() {
                 self.settings.connect_timeout
@@ -215,12 +220,12 @@ impl Fetcher {
 pub(crate) fn parse_url(text: &str) -> Result<Url, Error> {
     let url = Url::parse(text).map_err(|e| {
         Error::config(format!(
-            "{:?} is not a valid URL ({e}); give an absolute https:// URL",
-            crate::error::Shown::new(text)
+            "{} is not a valid URL ({e}); give an absolute https:// URL",
+            crate::error::Shown::new(redact(text))
         ))
     })?;
     allowed(&url).map_err(|reason| Error::InsecureUrl {
-        url: shown(&url),
+        url: redact(url.as_str()),
         reason,
     })?;
     Ok(url)
@@ -253,16 +258,70 @@ fn is_loopback(host: &str) -> bool {
     }
 }
 
-/// The URL for messages and logs: without user name or password.
-pub(crate) fn shown(url: &Url) -> String {
-    if url.username().is_empty() && url.password().is_none() {
-        return url.to_string();
+/// A URL made safe for messages and logs. Every URL that reaches an error or a
+/// tracing event goes through here.
+///
+/// Keeps the scheme, host, port and path; drops any user name and password and
+/// the fragment, and replaces a query (where API keys end up) with `?…`. A URL
+/// that has none of those is shown exactly as written. Text that is not a URL is
+/// redacted conservatively: everything up to the last `@` after the scheme goes,
+/// and so does everything from the first `?` or `#`.
+pub(crate) fn redact(text: &str) -> String {
+    let Ok(url) = Url::parse(text) else {
+        return redact_unparsed(text);
+    };
+    if url.cannot_be_a_base() {
+        // `scheme:anything`: no host or path to show, and no telling what the rest is.
+        return format!("{}:…", url.scheme());
+    }
+    let has_secrets = !url.username().is_empty()
+        || url.password().is_some()
+        || url.query().is_some()
+        || url.fragment().is_some();
+    if !has_secrets {
+        return text.to_owned();
     }
     let mut bare = url.clone();
-    // Both only fail for URLs that cannot have credentials, which then have none.
+    // These only fail for URLs that cannot have credentials, which then have none.
     let _ = bare.set_username("");
     let _ = bare.set_password(None);
-    bare.to_string()
+    bare.set_query(None);
+    bare.set_fragment(None);
+    let mut shown = String::from(bare);
+    if url.query().is_some() {
+        shown.push_str("?…");
+    }
+    shown
+}
+
+/// [`redact`] for text the URL parser refused.
+fn redact_unparsed(text: &str) -> String {
+    let (scheme, rest) = match text.split_once("://") {
+        Some((scheme, rest))
+            if !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+        {
+            (Some(scheme), rest)
+        }
+        _ => (None, text),
+    };
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, after)| after);
+    let (rest, query) = match rest.find(['?', '#']) {
+        Some(at) => (&rest[..at], rest[at..].starts_with('?')),
+        None => (rest, false),
+    };
+    let mut shown = String::new();
+    if let Some(scheme) = scheme {
+        shown.push_str(scheme);
+        shown.push_str("://");
+    }
+    shown.push_str(rest);
+    if query {
+        shown.push_str("?…");
+    }
+    shown
 }
 
 fn redirect(attempt: Attempt<'_>, max_redirects: usize) -> reqwest::redirect::Action {
@@ -280,13 +339,18 @@ fn refusal(previous: &[Url], next: &Url, max_redirects: usize) -> Option<String>
             "more than {max_redirects} redirects (a redirect loop?)"
         ));
     }
-    let from_https = previous.last().is_some_and(|url| url.scheme() == "https");
-    if from_https && next.scheme() != "https" {
-        return Some(format!("from https to {}, a downgrade", shown(next)));
+    if let Some(last) = previous.last()
+        && last.scheme() != next.scheme()
+    {
+        return Some(format!(
+            "from {} to {}: a redirect may not change the scheme",
+            redact(last.as_str()),
+            redact(next.as_str())
+        ));
     }
     allowed(next)
         .err()
-        .map(|reason| format!("to {}: {reason}", shown(next)))
+        .map(|reason| format!("to {}: {reason}", redact(next.as_str())))
 }
 
 /// The causes of an error, outermost first, without the top-level message (which
@@ -412,18 +476,20 @@ mod tests {
     }
 
     #[test]
-    fn redirects_never_downgrade() {
+    fn redirects_never_change_the_scheme() {
         let url = |s| Url::parse(s).unwrap();
-        let https = url("https://op.example.com/jwks");
-        // https → http is refused even to a loopback address.
-        assert!(
-            refusal(
-                std::slice::from_ref(&https),
-                &url("http://127.0.0.1/jwks"),
-                3
-            )
-            .unwrap()
-            .contains("downgrade")
+        let https = url("https://user:pw@op.example.com/jwks?key=s3cret");
+        // https → http is refused even to a loopback address, naming both URLs redacted.
+        let reason = refusal(
+            std::slice::from_ref(&https),
+            &url("http://127.0.0.1/jwks?token=t0ken"),
+            3,
+        )
+        .unwrap();
+        assert_eq!(
+            reason,
+            "from https://op.example.com/jwks?… to http://127.0.0.1/jwks?…: \
+             a redirect may not change the scheme"
         );
         assert!(
             refusal(
@@ -444,13 +510,18 @@ mod tests {
             .is_some()
         );
         assert!(refusal(std::slice::from_ref(&local), &url("http://[::1]:9/jwks"), 3).is_none());
+        // http (loopback) → https is a change of scheme too, and refused.
+        let reason = refusal(
+            std::slice::from_ref(&local),
+            &url("https://example.com/jwks"),
+            3,
+        )
+        .unwrap();
         assert!(
-            refusal(
-                std::slice::from_ref(&local),
-                &url("https://example.com/jwks"),
-                3
-            )
-            .is_none()
+            reason.contains("http://127.0.0.1:8080/jwks")
+                && reason.contains("https://example.com/jwks")
+                && reason.contains("may not change the scheme"),
+            "{reason}"
         );
         // The limit counts redirects already followed.
         let chain = vec![local.clone(); 3];
@@ -461,8 +532,89 @@ mod tests {
     }
 
     #[test]
+    fn redaction_drops_credentials_and_queries() {
+        for (text, shown) in [
+            // Nothing to hide: exactly as written.
+            ("https://op.example.com/jwks", "https://op.example.com/jwks"),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            (
+                "https://op.example.com/a@b/jwks",
+                "https://op.example.com/a@b/jwks",
+            ),
+            // User info goes; scheme, host, port and path stay.
+            (
+                "https://user:pw@op.example.com:8443/jwks",
+                "https://op.example.com:8443/jwks",
+            ),
+            (
+                "https://user@op.example.com/jwks",
+                "https://op.example.com/jwks",
+            ),
+            // A query becomes "?…"; a fragment goes.
+            (
+                "https://op.example.com/jwks?api_key=s3cret&x=1",
+                "https://op.example.com/jwks?…",
+            ),
+            (
+                "https://op.example.com/jwks?",
+                "https://op.example.com/jwks?…",
+            ),
+            (
+                "https://op.example.com/jwks#frag",
+                "https://op.example.com/jwks",
+            ),
+            (
+                "https://u:p@op.example.com/jwks?k=v#f",
+                "https://op.example.com/jwks?…",
+            ),
+            // No host, no path to speak of.
+            ("mailto:user:pw@example.com", "mailto:…"),
+            // Not URLs at all: user info and queries go all the same.
+            (
+                "https://user:pw@op.example.com:99999/jwks",
+                "https://op.example.com:99999/jwks",
+            ),
+            (
+                "//user:pw@op.example.com/jwks?key=1",
+                "op.example.com/jwks?…",
+            ),
+            ("https://us@er:p@ss@[::1/x#k=v", "https://[::1/x"),
+            // A missing scheme makes the user name the scheme: only that is shown.
+            ("user:pw@op.example.com/jwks?key=1", "user:…"),
+            ("not a url", "not a url"),
+        ] {
+            assert_eq!(redact(text), shown, "{text}");
+        }
+    }
+
+    #[test]
     fn credentials_are_not_shown() {
-        let url = Url::parse("https://user:pw@op.example.com/jwks").unwrap();
-        assert_eq!(shown(&url), "https://op.example.com/jwks");
+        let url = Url::parse("https://user:pw@op.example.com/jwks?key=s3cret").unwrap();
+        assert_eq!(redact(url.as_str()), "https://op.example.com/jwks?…");
+        // A URL the parser refuses is not echoed with its user info or query.
+        for text in [
+            "https://user:s3cret@op.example.com:99999/jwks?key=k3y",
+            "https://user:s3cret@exa mple.com/jwks?key=k3y",
+            "//user:s3cret@op.example.com/jwks?key=k3y",
+        ] {
+            let error = parse_url(text).unwrap_err();
+            assert_eq!(error.code(), "invalid_config");
+            let message = error.to_string();
+            assert!(!message.contains("s3cret"), "{message}");
+            assert!(!message.contains("k3y"), "{message}");
+            assert!(!message.contains("user"), "{message}");
+        }
+        // Nor is a URL that is refused as insecure.
+        let error = parse_url("http://user:s3cret@keys.example.com/jwks?key=k3y").unwrap_err();
+        assert_eq!(error.code(), "insecure_url");
+        let message = error.to_string();
+        assert!(
+            message.contains("http://keys.example.com/jwks?…"),
+            "{message}"
+        );
+        assert!(
+            !message.contains("s3cret") && !message.contains("k3y"),
+            "{message}"
+        );
     }
 }

@@ -15,8 +15,8 @@ use reqwest::Url;
 pub use cache::{CacheSettings, RemoteStats};
 pub use fetch::FetchSettings;
 
-use self::cache::{Cache, Reason, Refetch};
-use self::fetch::{Fetcher, parse_url, shown};
+use self::cache::{Cache, Reason, Refetch, Seen};
+use self::fetch::{Fetcher, parse_url, redact};
 use crate::alg::{Alg, AlgSet, KeyFamily};
 use crate::error::{Error, Part, Shown};
 use crate::jws::{self, TokenKind};
@@ -100,7 +100,9 @@ pub fn fetch_key_set_blocking(
 ///   `Cache-Control: max-age` between a floor and a ceiling ([`CacheSettings`]).
 /// - A token whose `kid` is unknown causes one refetch at most per cooldown, and
 ///   all verifications that need it share that one fetch. A `kid` still unknown
-///   afterwards is remembered until the next fetch, and fails at once.
+///   after a fetch that started after the token arrived is remembered until the
+///   next fetch, and fails at once; once the cooldown has passed, it may cause
+///   that next fetch itself (so a key published later is found).
 /// - When a refresh fails, the last good set keeps being used up to a staleness
 ///   limit (stale-if-error); past it, verification fails closed with
 ///   `keys_unavailable`. While the provider cannot be reached, a token whose `kid`
@@ -108,7 +110,7 @@ pub fn fetch_key_set_blocking(
 ///   `key_not_found`: the key may well exist.
 /// - Fetches are bounded ([`FetchSettings`]): `https` only (plain `http` only to
 ///   loopback addresses), connect and total timeouts, a body size limit, a few
-///   redirects and never from `https` to `http`. Keys that break the rules (weak,
+///   redirects and never to another scheme. Keys that break the rules (weak,
 ///   unsupported, `oct`) are skipped with a warning; a set without a usable key is
 ///   an error. No key is ever taken from a token.
 ///
@@ -150,7 +152,7 @@ pub struct RemoteVerifier {
 struct Inner {
     config: Config,
     cache: Arc<Cache>,
-    /// The JWKS URL for messages (without user info).
+    /// The JWKS URL for messages (redacted: no user info, no query).
     jwks_url: String,
 }
 
@@ -170,8 +172,18 @@ pub struct RemoteVerifierBuilder {
 
 impl RemoteVerifierBuilder {
     /// Restricts the accepted algorithms. Default: every asymmetric algorithm
-    /// (the keys of the current set still decide which fit). HS* are refused:
-    /// a JWK Set never provides shared secrets.
+    /// (the keys of the current set still decide which fit).
+    ///
+    /// Unlike a local [`Verifier`](crate::Verifier), which refuses an allow-list
+    /// with an algorithm none of its keys can serve, a remote verifier only
+    /// requires the list to overlap the algorithms of the key set it fetched
+    /// first (otherwise `build` fails with `no_usable_key`): keys rotate, so an
+    /// algorithm without a key today may have one tomorrow. A token is still
+    /// verified only with an allowed algorithm and a key of the current set that
+    /// permits it.
+    ///
+    /// HS* are always refused (`alg_unusable`): a JWK Set never provides shared
+    /// secrets (`oct` keys are skipped).
     pub fn with_algorithms(mut self, algorithms: impl IntoIterator<Item = Alg>) -> Self {
         self.algorithms = Some(algorithms.into_iter().collect());
         self
@@ -228,7 +240,7 @@ impl RemoteVerifierBuilder {
         }
         let url = resolve(&self.source, &self.issuer, &fetcher).await?;
         let cache = Cache::start(url, fetcher, self.cache).await?;
-        let jwks_url = shown(cache.url());
+        let jwks_url = redact(cache.url().as_str());
         let permitted = cache.keys().algorithms();
         if permitted.intersection(allowed).is_empty() {
             return Err(Error::NoUsableKey {
@@ -376,7 +388,8 @@ impl RemoteVerifier {
         self.inner.cache.keys()
     }
 
-    /// The JWK Set URL in use (after discovery), without user info.
+    /// The JWK Set URL in use (after discovery), as shown in messages: without
+    /// user info, and with any query replaced by `?…`.
     pub fn jwks_url(&self) -> &str {
         &self.inner.jwks_url
     }
@@ -408,49 +421,54 @@ impl RemoteVerifier {
         nonce: Option<&str>,
     ) -> Result<VerifiedToken, Error> {
         match self.attempt(token, now, nonce) {
-            (Err(error @ Error::KeyNotFound { .. }), generation) => {
-                self.unknown_key(token, now, nonce, error, generation).await
+            (Err(error @ Error::KeyNotFound { .. }), Some(seen)) => {
+                self.unknown_key(token, now, nonce, error, seen).await
             }
             (result, _) => result,
         }
     }
 
-    /// Verifies against the current snapshot, whose generation it returns too.
-    /// The hot path: no lock, no allocation beyond what verification itself
-    /// does, no waiting.
+    /// Verifies against the current snapshot, which it describes too (`None` when
+    /// no key set can be used). The hot path: no lock, no allocation beyond what
+    /// verification itself does, no waiting.
     fn attempt(
         &self,
         token: &str,
         now: UnixTime,
         nonce: Option<&str>,
-    ) -> (Result<VerifiedToken, Error>, u64) {
+    ) -> (Result<VerifiedToken, Error>, Option<Seen>) {
         match self.inner.cache.current() {
             Ok(snapshot) => (
                 verifier::verify_token(&self.inner.config, &snapshot.keys, token, now, nonce),
-                snapshot.generation,
+                Some(snapshot.seen()),
             ),
-            Err(error) => (Err(error), 0),
+            Err(error) => (Err(error), None),
         }
     }
 
-    /// A token whose key is not in the set: the provider may have rotated.
+    /// A token whose key is not in the set `seen`: the provider may have rotated.
+    ///
+    /// A kid still unknown after a fetch that started after this call is
+    /// remembered for that key set, and refused without asking for a fetch while
+    /// the cooldown lasts; after it, the kid may cause a refetch again.
     async fn unknown_key(
         &self,
         token: &str,
         now: UnixTime,
         nonce: Option<&str>,
         error: Error,
-        generation: u64,
+        seen: Seen,
     ) -> Result<VerifiedToken, Error> {
+        let asked = tokio::time::Instant::now();
         let cache = &self.inner.cache;
         let Some((kid, alg)) = self.key_id(token) else {
             return Err(error);
         };
-        if cache.known_missing(generation, kid.as_deref(), alg) {
+        if cache.known_missing(seen.generation, kid.as_deref(), alg) {
             return Err(error);
         }
         // A newer set may already be in place; otherwise ask for one.
-        if cache.generation() == generation {
+        if cache.generation() == seen.generation {
             let shown_kid = Shown::new(kid.as_deref().unwrap_or("(none)"));
             match cache
                 .refetch(Reason::UnknownKid, cache.settings().max_wait())
@@ -472,8 +490,8 @@ impl RemoteVerifier {
             }
         }
         match self.attempt(token, now, nonce) {
-            (Err(error @ Error::KeyNotFound { .. }), generation) => {
-                cache.remember_missing(generation, kid.as_deref(), alg);
+            (Err(error @ Error::KeyNotFound { .. }), Some(seen)) => {
+                cache.remember_missing(seen, asked, kid.as_deref(), alg);
                 Err(error)
             }
             (result, _) => result,
