@@ -3,7 +3,8 @@
 //! Everything is written with `writeln!` to locked handles so a closed pipe is an
 //! error the command returns rather than a panic. Values taken from a token are
 //! attacker-controlled: [`clean`] escapes control characters (no terminal escape
-//! sequences reach the screen) and shortens them.
+//! sequences reach the screen) and invisible format characters (no bidi override
+//! reorders what is shown) and shortens them.
 
 use std::io::{self, IsTerminal as _, Write as _};
 
@@ -384,8 +385,30 @@ pub(crate) fn duration(seconds: f64) -> String {
     }
 }
 
-/// A value from a token, made safe for a terminal: control characters escaped,
-/// cut at 80 characters.
+/// Whether `c` is a Unicode format character that changes how the text around
+/// it is displayed without being seen itself: bidi marks, embeddings, overrides
+/// and isolates (which can reorder a line, e.g. U+202E), zero-width characters
+/// and the byte order mark.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+    )
+}
+
+/// Whether `c` must not reach a terminal as is.
+fn is_unsafe(c: char) -> bool {
+    c.is_control() || is_invisible_format(c)
+}
+
+/// A value from a token, made safe for a terminal: control characters and
+/// invisible format characters (bidi overrides, zero-width characters) escaped
+/// as `\u{…}` (or `\n`, `\t`, …), cut at 80 characters.
 pub(crate) fn clean(text: &str) -> String {
     let mut out = String::new();
     for (count, c) in text.chars().enumerate() {
@@ -395,6 +418,8 @@ pub(crate) fn clean(text: &str) -> String {
         }
         if c.is_control() {
             out.extend(c.escape_default());
+        } else if is_invisible_format(c) {
+            out.extend(c.escape_unicode());
         } else {
             out.push(c);
         }
@@ -414,17 +439,19 @@ fn write_json(value: &impl Serialize) -> io::Result<()> {
     writeln!(io::stdout().lock(), "{}", pretty(value)?)
 }
 
-/// Pretty JSON with C1 control characters and DEL escaped as well (serde_json
-/// escapes only C0), so decoded tokens cannot drive the terminal.
+/// Pretty JSON with C1 control characters, DEL and invisible format characters
+/// (bidi overrides, zero-width characters) escaped as well (serde_json escapes
+/// only C0), so decoded tokens cannot drive or spoof the terminal.
 fn pretty(value: &impl Serialize) -> io::Result<String> {
     let text = serde_json::to_string_pretty(value)?;
-    if !text.chars().any(|c| c.is_control() && c != '\n') {
+    if !text.chars().any(|c| is_unsafe(c) && c != '\n') {
         return Ok(text);
     }
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control() && c != '\n' {
-            // Only inside strings: JSON structure uses no control characters but '\n'.
+        if is_unsafe(c) && c != '\n' {
+            // Only inside strings: JSON structure uses no such characters but '\n'.
+            // All of them are in the Basic Multilingual Plane: one \uXXXX each.
             out.push_str(&format!("\\u{:04x}", u32::from(c)));
         } else {
             out.push(c);
@@ -458,6 +485,29 @@ mod tests {
     fn clean_escapes_control_characters() {
         assert_eq!(clean("a\u{1b}[31mb"), "a\\u{1b}[31mb");
         assert_eq!(clean(&"x".repeat(100)).chars().count(), 81);
+    }
+
+    #[test]
+    fn clean_escapes_invisible_format_characters() {
+        assert_eq!(clean("admin\u{202e}nimda"), "admin\\u{202e}nimda");
+        for c in [
+            '\u{061c}', '\u{200b}', '\u{200f}', '\u{202a}', '\u{202e}', '\u{2060}', '\u{2064}',
+            '\u{2066}', '\u{2069}', '\u{feff}', '\u{85}', '\u{7f}',
+        ] {
+            let cleaned = clean(&format!("a{c}b"));
+            assert!(!cleaned.contains(c), "{c:?}");
+            assert_eq!(cleaned, format!("a{}b", c.escape_default()), "{c:?}");
+        }
+        // Visible non-ASCII text is left alone.
+        assert_eq!(clean("Zoë Ünal → 東京"), "Zoë Ünal → 東京");
+    }
+
+    #[test]
+    fn pretty_escapes_invisible_format_characters() {
+        let text = pretty(&json!({"sub": "a\u{202e}b\u{feff}c"})).unwrap();
+        assert!(text.contains("a\\u202eb\\ufeffc"), "{text}");
+        let parsed: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed["sub"], "a\u{202e}b\u{feff}c");
     }
 
     #[test]

@@ -957,6 +957,37 @@ fn token_values_cannot_inject_terminal_escapes() {
 }
 
 #[test]
+fn token_values_cannot_reorder_the_terminal_output() {
+    // U+202E (right-to-left override) would show "resu-laer" as "real-user" and
+    // reorder the rest of the line; zero-width and BOM characters hide in it.
+    let sub = "resu-laer\u{202e}\u{200b}\u{2066}\u{feff}";
+    let token = hs256(&["mfa"], &["--subject", sub]);
+    let out = verify_hs(&token, &[]);
+    out.expect_code(0);
+    for c in ['\u{202e}', '\u{200b}', '\u{2066}', '\u{feff}'] {
+        assert!(!out.stdout.contains(c), "{c:?} in {:?}", out.stdout);
+    }
+    assert!(
+        out.stdout
+            .contains(r"resu-laer\u{202e}\u{200b}\u{2066}\u{feff}"),
+        "{}",
+        out.stdout
+    );
+    // `decode` shows the claims as JSON: escaped there too, and still the same value.
+    let out = run(&["decode", &token]);
+    out.expect_code(0);
+    assert!(!out.stdout.contains('\u{202e}'), "{:?}", out.stdout);
+    assert!(
+        out.stdout.contains(r"resu-laer\u202e\u200b\u2066\ufeff"),
+        "{}",
+        out.stdout
+    );
+    // The JSON output carries the exact value.
+    let json = run(&["decode", "--json", &token]).expect_code(0).json();
+    assert_eq!(json["claims"]["sub"], sub);
+}
+
+#[test]
 fn secrets_never_appear_in_the_output() {
     let token = hs256(&["mfa"], &[]);
     for extra in [&[][..], &["--json"][..], &["--now", "1"][..]] {
