@@ -237,7 +237,8 @@ impl Verifier {
         self.verify_inner(token, now, Some(nonce))
     }
 
-    /// Verifies `token` and applies the step-up `policy`.
+    /// Verifies `token` and applies the step-up `policy`. The policy's own leeway
+    /// (default 60 s, [`Policy::with_leeway`]) applies to its `max_age` check.
     ///
     /// ```
     /// # use stepup::{KeySet, Secret, UnixTime, Verifier, Policy};
