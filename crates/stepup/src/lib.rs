@@ -45,9 +45,9 @@
 //! - Step-up: by default `amr` must be an array containing `"mfa"`.
 //!
 //! ## Keys from the network
-//! With the feature `remote`, a [`RemoteVerifier`] takes its keys from a JWK Set URL
+//! With the feature `remote`, a `RemoteVerifier` takes its keys from a JWK Set URL
 //! or from OpenID Connect discovery, and caches, refreshes and rotates them (HTTPS
-//! only, bounded fetches, stale-if-error); [`fetch_key_set`] fetches a key set once.
+//! only, bounded fetches, stale-if-error); `fetch_key_set` fetches a key set once.
 //!
 //! ## Error codes
 //! Every [`Error`] has a stable [`Error::code`] and an [`ErrorClass`]; the full list is
