@@ -79,8 +79,8 @@ pub use policy::{Challenge, ChallengeReason, Combine, Decision, Missing, Policy,
 pub use profile::{OKTA_2FA_ANY, PAPE_MULTI_FACTOR, Profile};
 #[cfg(feature = "remote")]
 pub use remote::{
-    CacheSettings, FetchSettings, KeySource, RemoteStats, RemoteVerifier, RemoteVerifierBuilder,
-    fetch_key_set, fetch_key_set_blocking,
+    CacheSettings, FetchSettings, KeySource, ProviderMetadata, RemoteStats, RemoteVerifier,
+    RemoteVerifierBuilder, discover, fetch_key_set, fetch_key_set_blocking,
 };
 pub use sign::{GeneratedKey, KeyKind, SigningKey, generate_key};
 pub use time::{NumericDate, UnixTime};

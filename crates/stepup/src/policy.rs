@@ -108,6 +108,22 @@ impl Policy {
         self.max_auth_age
     }
 
+    /// How the `amr` and `acr` requirements combine.
+    pub fn combine(&self) -> Combine {
+        self.combine
+    }
+
+    /// The leeway in seconds for the `max_age` check.
+    pub fn leeway(&self) -> u64 {
+        self.leeway
+    }
+
+    /// Whether the policy asks for nothing beyond a valid token (no `amr`, no `acr`,
+    /// no `max_age`): a plain login.
+    pub fn requires_nothing(&self) -> bool {
+        self.required_amr.is_empty() && self.accepted_acr.is_empty() && self.max_auth_age.is_none()
+    }
+
     /// Decides whether the (already verified) claims satisfy the policy at `now`.
     pub fn decide(&self, claims: &Claims, now: UnixTime) -> Decision {
         let mut amr_missing = Vec::new();

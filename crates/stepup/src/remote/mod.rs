@@ -13,6 +13,7 @@ use std::time::Duration;
 use reqwest::Url;
 
 pub use cache::{CacheSettings, RemoteStats};
+pub use discovery::{ProviderMetadata, discover};
 pub use fetch::FetchSettings;
 
 use self::cache::{Cache, Reason, Refetch, Seen};

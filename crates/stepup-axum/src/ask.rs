@@ -1,0 +1,149 @@
+//! What to ask the provider for, so that the login that comes back can meet a
+//! policy (DESIGN §6, "Redirect to login"): `acr_values`, `max_age`, `prompt=login`.
+//!
+//! What is asked for is never trusted as what happened: the callback and every
+//! later request decide on the returned `amr`, `acr` and `auth_time` alone.
+
+use stepup::{Claims, Missing, OKTA_2FA_ANY, PAPE_MULTI_FACTOR, Policy, Profile, UnixTime};
+
+/// The step-up parameters of one authorization request (and of an API challenge).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Ask {
+    /// `acr_values`, space-separated on the wire; empty for none.
+    pub acr_values: Vec<String>,
+    /// `max_age` in seconds.
+    pub max_age: Option<u64>,
+    /// Whether to send `prompt=login` (re-authenticate even with a provider session).
+    pub prompt_login: bool,
+    /// What the current login lacks (all of the policy's requirements without one).
+    pub missing: Vec<Missing>,
+}
+
+/// How the provider is asked for a second factor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MfaRequest {
+    /// The `acr_values` that make this provider ask for a second factor, if any.
+    pub(crate) acr_values: Vec<String>,
+    /// Generic providers have no such value: a step-up is asked with `prompt=login`.
+    pub(crate) prompt_login: bool,
+}
+
+impl MfaRequest {
+    /// What each profile sends: the PAPE multi-factor URI for Auth0 (and the
+    /// development provider, which answers as Auth0 does), Okta's 2FA level, the
+    /// configured Keycloak level; `prompt=login` for generic providers and Cognito.
+    pub(crate) fn for_profile(profile: &Profile) -> Self {
+        let acr = |value: &str| Self {
+            acr_values: vec![value.to_owned()],
+            prompt_login: false,
+        };
+        match profile {
+            Profile::Auth0 => acr(PAPE_MULTI_FACTOR),
+            Profile::Okta => acr(OKTA_2FA_ANY),
+            Profile::Keycloak { acr_level } => acr(acr_level),
+            Profile::Generic | Profile::Cognito => Self {
+                acr_values: Vec::new(),
+                prompt_login: true,
+            },
+        }
+    }
+}
+
+impl Ask {
+    /// What to ask for so that a login can meet `policy`, given the current login's
+    /// claims (`None`: no session, a first login).
+    pub(crate) fn for_policy(
+        policy: &Policy,
+        current: Option<&Claims>,
+        mfa: &MfaRequest,
+        now: UnixTime,
+    ) -> Self {
+        let missing = policy
+            .decide(current.unwrap_or(&Claims::default()), now)
+            .missing()
+            .to_vec();
+        let level = missing
+            .iter()
+            .any(|m| matches!(m, Missing::Amr(_) | Missing::Acr));
+        let freshness = missing
+            .iter()
+            .any(|m| matches!(m, Missing::FreshLogin | Missing::AuthTime));
+        let acr_values = if !level {
+            Vec::new()
+        } else if !policy.accepted_acr().is_empty() {
+            // The rule's own acr list, on any profile.
+            policy.accepted_acr().to_vec()
+        } else {
+            mfa.acr_values.clone()
+        };
+        // A step-up, not a first login: a generic provider would otherwise answer
+        // from its session with the same weak login again.
+        let step_up_by_prompt = level && current.is_some() && mfa.prompt_login;
+        Self {
+            acr_values,
+            max_age: policy.max_auth_age(),
+            prompt_login: (freshness && current.is_some()) || step_up_by_prompt,
+            missing,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stepup::{NumericDate, StepUpClaim};
+
+    const NOW: UnixTime = UnixTime::from_secs(1_700_000_000);
+
+    fn login(amr: &[&str], age: i64) -> Claims {
+        Claims {
+            amr: StepUpClaim::Present(amr.iter().map(|s| s.to_string()).collect()),
+            auth_time: StepUpClaim::Present(
+                NumericDate::new((NOW.as_secs() - age) as f64).unwrap(),
+            ),
+            ..Claims::default()
+        }
+    }
+
+    #[test]
+    fn auth0_asks_with_the_pape_acr_and_generic_with_prompt_login() {
+        let policy = Policy::default().with_max_age(300);
+        let auth0 = MfaRequest::for_profile(&Profile::Auth0);
+        let first = Ask::for_policy(&policy, None, &auth0, NOW);
+        assert_eq!(first.acr_values, [PAPE_MULTI_FACTOR]);
+        assert_eq!(first.max_age, Some(300));
+        assert!(!first.prompt_login, "a first login needs no prompt=login");
+        let step_up = Ask::for_policy(&policy, Some(&login(&["pwd"], 10)), &auth0, NOW);
+        assert_eq!(step_up.acr_values, [PAPE_MULTI_FACTOR]);
+        assert!(!step_up.prompt_login);
+        assert_eq!(step_up.missing, [Missing::Amr("mfa".into())]);
+
+        let generic = MfaRequest::for_profile(&Profile::Generic);
+        let step_up = Ask::for_policy(&policy, Some(&login(&["pwd"], 10)), &generic, NOW);
+        assert!(step_up.acr_values.is_empty());
+        assert!(step_up.prompt_login);
+        assert!(!Ask::for_policy(&policy, None, &generic, NOW).prompt_login);
+    }
+
+    #[test]
+    fn freshness_asks_prompt_login_everywhere_and_rule_acr_wins() {
+        let policy = Policy::default().with_max_age(300);
+        for profile in [Profile::Auth0, Profile::Okta, Profile::Generic] {
+            let mfa = MfaRequest::for_profile(&profile);
+            let old = Ask::for_policy(&policy, Some(&login(&["pwd", "mfa"], 1000)), &mfa, NOW);
+            assert!(old.prompt_login, "{profile}");
+            assert!(old.acr_values.is_empty(), "{profile}: level is met");
+            assert_eq!(old.missing, [Missing::FreshLogin]);
+        }
+        let gold = Policy::default()
+            .with_required_amr(Vec::<String>::new())
+            .with_accepted_acr(["gold"]);
+        let okta = MfaRequest::for_profile(&Profile::Okta);
+        assert_eq!(
+            Ask::for_policy(&gold, None, &okta, NOW).acr_values,
+            ["gold"]
+        );
+        let satisfied = Ask::for_policy(&policy, Some(&login(&["mfa"], 10)), &okta, NOW);
+        assert!(satisfied.missing.is_empty() && satisfied.acr_values.is_empty());
+    }
+}

@@ -1,0 +1,186 @@
+//! Deciding one request: find its credentials (Bearer token or session cookie),
+//! verify them, apply the route's policy. Shared by the layer and the gateway.
+
+use axum::response::Response;
+use http::header::{self, HeaderValue};
+use http::{HeaderMap, Method};
+use stepup::{Decision, Policy};
+
+use crate::ask::Ask;
+use crate::config::{BearerTokens, StepUp};
+use crate::identity::{CredentialSource, Identity};
+use crate::need::Need;
+use crate::outcome::{Answer, BrowserRedirect, ClientKind, Refusal, respond};
+use crate::session::{SessionData, cookie_value};
+
+/// The decision on one request.
+#[derive(Debug)]
+pub struct Decided {
+    /// The login, when the policy lets the request through; otherwise why not.
+    pub result: Result<Identity, Refusal>,
+    /// API client or browser.
+    pub kind: ClientKind,
+    /// The request carried a session cookie that is no good (tampered, foreign,
+    /// expired): answers remove it.
+    pub drop_session: bool,
+}
+
+/// What the `Authorization` header holds.
+enum Authorization<'h> {
+    None,
+    Bearer(&'h str),
+    Malformed(&'static str),
+}
+
+fn authorization(headers: &HeaderMap) -> Authorization<'_> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Authorization::None;
+    };
+    if values.next().is_some() {
+        return Authorization::Malformed("the request has several Authorization headers");
+    }
+    let Ok(text) = value.to_str() else {
+        return Authorization::Malformed("the Authorization header is not ASCII");
+    };
+    match text.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
+            let token = token.trim_matches(' ');
+            if token.is_empty() {
+                Authorization::Malformed("the Bearer token is empty")
+            } else {
+                Authorization::Bearer(token)
+            }
+        }
+        // Another scheme (Basic, …) is not ours: as if there were no credentials.
+        _ => Authorization::None,
+    }
+}
+
+impl StepUp {
+    /// Decides a request (its method, or the original method a proxy reports, and
+    /// its headers) against `policy`.
+    ///
+    /// A Bearer token is checked first; otherwise the session cookie. A cookie that
+    /// does not open (tampered, foreign key, expired, another issuer) counts as no
+    /// session, never as an error or a login.
+    pub async fn decide(&self, method: &Method, headers: &HeaderMap, policy: &Policy) -> Decided {
+        let inner = &self.inner;
+        let now = inner.clock.now();
+        let kind = ClientKind::of(method, headers);
+        let decided = |result| Decided {
+            result,
+            kind,
+            drop_session: false,
+        };
+        let malformed = |reason| Refusal::Invalid(stepup::Error::MalformedToken { reason });
+        match authorization(headers) {
+            Authorization::Bearer(token) => {
+                let verifier = match &inner.bearer {
+                    BearerTokens::IdToken => inner.provider.verifier(),
+                    BearerTokens::AccessToken(verifier) => verifier,
+                    BearerTokens::Refused => {
+                        return decided(Err(malformed(
+                            "Bearer tokens are not accepted here; log in with the browser",
+                        )));
+                    }
+                };
+                let result = match verifier.verify(token, now, None).await {
+                    Ok(token) => {
+                        let claims = token.claims();
+                        match policy.decide(claims, now) {
+                            Decision::Satisfied => {
+                                Ok(Identity::from_token(token, CredentialSource::Bearer))
+                            }
+                            Decision::StepUp(_) => Err(Refusal::StepUp(Ask::for_policy(
+                                policy,
+                                Some(claims),
+                                &inner.mfa,
+                                now,
+                            ))),
+                        }
+                    }
+                    Err(error) => Err(Refusal::from_error(error)),
+                };
+                return decided(result);
+            }
+            Authorization::Malformed(reason) => return decided(Err(malformed(reason))),
+            Authorization::None => {}
+        }
+        let Some(cookie) = cookie_value(headers, &inner.cookies.session) else {
+            return decided(Err(Refusal::NoCredentials));
+        };
+        let Some(session) = SessionData::open(
+            &inner.keys,
+            &inner.cookies.session,
+            cookie,
+            inner.provider.verifier().issuer(),
+            &inner.client.id,
+            now,
+        ) else {
+            return Decided {
+                result: Err(Refusal::NoCredentials),
+                kind,
+                drop_session: true,
+            };
+        };
+        let claims = session.claims();
+        let result = match policy.decide(&claims, now) {
+            Decision::Satisfied => Ok(Identity::from_session(
+                claims,
+                session.email,
+                session.stepped_up_for,
+            )),
+            Decision::StepUp(_) => Err(Refusal::StepUp(Ask::for_policy(
+                policy,
+                Some(&claims),
+                &inner.mfa,
+                now,
+            ))),
+        };
+        decided(result)
+    }
+
+    /// The answer to a refused request (the outcome table), sending browsers to
+    /// this app's login start with `return_to` and what `policy` needs.
+    pub fn refuse(
+        &self,
+        refusal: &Refusal,
+        decided_kind: ClientKind,
+        drop_session: bool,
+        return_to: &str,
+        policy: &Policy,
+    ) -> Response {
+        let login = self.login_url(return_to, policy);
+        // A browser whose login is invalid loses its session cookie too (DESIGN §6).
+        let invalid_browser =
+            matches!(refusal, Refusal::Invalid(_)) && decided_kind == ClientKind::Browser;
+        let drop = (drop_session || invalid_browser).then(|| self.remove_session_cookie());
+        respond(
+            refusal,
+            &Answer {
+                kind: decided_kind,
+                realm: &self.inner.realm,
+                login: &login,
+                redirect: BrowserRedirect::Found,
+                drop_session: drop,
+                retry_after: self.inner.retry_after,
+            },
+        )
+    }
+
+    /// `/login?rd=<return_to>&<what policy needs>`.
+    pub fn login_url(&self, return_to: &str, policy: &Policy) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("rd", return_to);
+        Need::from_policy(policy).append_to(&mut query);
+        format!("{}?{}", self.inner.login_path, query.finish())
+    }
+
+    /// A `Set-Cookie` value that removes the session cookie.
+    pub(crate) fn remove_session_cookie(&self) -> HeaderValue {
+        self.inner
+            .cookies
+            .set_cookie(&self.inner.cookies.session, None)
+    }
+}

@@ -1,0 +1,128 @@
+//! The verified login a request carries, handed to handlers by the extractors.
+
+use std::sync::Arc;
+
+use stepup::{Claims, NumericDate, VerifiedToken};
+
+/// Where the login came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialSource {
+    /// An `Authorization: Bearer` token, verified on this request.
+    Bearer,
+    /// The sealed session cookie of a browser login.
+    Session,
+}
+
+/// A verified login: the claims a policy was decided on.
+///
+/// Cheap to clone (shared inside).
+#[derive(Debug, Clone)]
+pub struct Identity {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    claims: Claims,
+    email: Option<String>,
+    source: CredentialSource,
+    stepped_up_for: Vec<String>,
+    token: Option<VerifiedToken>,
+}
+
+impl Identity {
+    pub(crate) fn from_token(token: VerifiedToken, source: CredentialSource) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                claims: token.claims().clone(),
+                email: None,
+                source,
+                stepped_up_for: Vec::new(),
+                token: Some(token),
+            }),
+        }
+    }
+
+    pub(crate) fn from_session(
+        claims: Claims,
+        email: Option<String>,
+        stepped_up_for: Vec<String>,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                claims,
+                email,
+                source: CredentialSource::Session,
+                stepped_up_for,
+                token: None,
+            }),
+        }
+    }
+
+    /// The subject (`sub`): the user's id at the provider.
+    pub fn sub(&self) -> &str {
+        self.inner.claims.sub.as_deref().unwrap_or_default()
+    }
+
+    /// The issuer (`iss`).
+    pub fn iss(&self) -> &str {
+        self.inner.claims.iss.as_deref().unwrap_or_default()
+    }
+
+    /// The `amr` values (empty when absent or not an array of strings).
+    pub fn amr(&self) -> &[String] {
+        self.inner
+            .claims
+            .amr
+            .value()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// The `acr`, when present as a string.
+    pub fn acr(&self) -> Option<&str> {
+        self.inner.claims.acr.value().map(String::as_str)
+    }
+
+    /// When the user last authenticated (`auth_time`), when present as a number.
+    pub fn auth_time(&self) -> Option<NumericDate> {
+        self.inner.claims.auth_time.value().copied()
+    }
+
+    /// The `email` claim, when the login has one as a string.
+    pub fn email(&self) -> Option<String> {
+        if let Some(email) = &self.inner.email {
+            return Some(email.clone());
+        }
+        #[derive(serde::Deserialize)]
+        struct Email {
+            email: Option<serde_json::Value>,
+        }
+        let token = self.inner.token.as_ref()?;
+        match token.deserialize_claims::<Email>().ok()?.email {
+            Some(serde_json::Value::String(email)) => Some(email),
+            _ => None,
+        }
+    }
+
+    /// Bearer token or session cookie.
+    pub fn source(&self) -> CredentialSource {
+        self.inner.source
+    }
+
+    /// All standard claims as typed values.
+    pub fn claims(&self) -> &Claims {
+        &self.inner.claims
+    }
+
+    /// The verified token, for a Bearer login (`None` for a session).
+    pub fn token(&self) -> Option<&VerifiedToken> {
+        self.inner.token.as_ref()
+    }
+
+    /// The stable names of what was missing when this session last stepped up
+    /// (`amr:mfa`, `fresh_login`, …); empty when it never had to.
+    pub fn stepped_up_for(&self) -> &[String] {
+        &self.inner.stepped_up_for
+    }
+}
