@@ -51,6 +51,17 @@ impl StepUp {
             .with_state(self.clone())
     }
 
+    /// The login of the request's session cookie, if it has a live one, without
+    /// any policy: for pages that show who is logged in but need no login.
+    pub fn current_session(&self, headers: &HeaderMap) -> Option<crate::Identity> {
+        let session = self.session(headers)?;
+        Some(crate::Identity::from_session(
+            session.claims(),
+            session.email,
+            session.stepped_up_for,
+        ))
+    }
+
     /// The current browser session's claims, if it has a live one.
     pub(crate) fn session(&self, headers: &HeaderMap) -> Option<SessionData> {
         let inner = &self.inner;

@@ -36,6 +36,8 @@ pub(crate) enum Command {
     Keygen(KeygenArgs),
     /// Run the development OpenID Provider (password + TOTP). Not for production.
     Issuer(IssuerArgs),
+    /// Run the development provider and an example app that asks for step-up.
+    Demo(DemoArgs),
 }
 
 /// `stepup verify`.
@@ -262,4 +264,19 @@ pub(crate) enum IssuerAction {
     /// Add a new signing key and sign with it; the previous key is kept for verification
     /// until the next rotation removes it. Works while the provider runs.
     RotateKeys,
+}
+
+/// `stepup demo`.
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Address of the example app.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3000")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// Address of the development provider.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9000")]
+    pub(crate) issuer_listen: std::net::SocketAddr,
+    /// The provider's state directory (keys, generated passwords and TOTP secrets),
+    /// shared with `stepup issuer`. Default: $XDG_STATE_HOME/stepup/issuer.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) state_dir: Option<PathBuf>,
 }

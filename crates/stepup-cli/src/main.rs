@@ -1,7 +1,8 @@
 //! `stepup`: verify OpenID Connect ID tokens and decide step-up (MFA) from the command line.
 //!
 //! `main` only parses the arguments and dispatches to one module per subcommand
-//! (`cmd::verify`, `cmd::decode`, `cmd::mint`, `cmd::keygen`, `cmd::issuer`); output is rendered in
+//! (`cmd::verify`, `cmd::decode`, `cmd::mint`, `cmd::keygen`, `cmd::issuer`,
+//! `cmd::demo`); output is rendered in
 //! `output`. Exit codes follow DESIGN.md §4: 0 valid and step-up satisfied, 1 step-up
 //! required, 2 token invalid, 3 usage or configuration error, argument-parser errors
 //! included (clap's own default would be 2, which here means "token invalid").
@@ -49,6 +50,7 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Mint(args) => cmd::mint::run(args)?,
         Command::Keygen(args) => cmd::keygen::run(args)?,
         Command::Issuer(args) => cmd::issuer::run(args)?,
+        Command::Demo(args) => cmd::demo::run(args)?,
     })
 }
 

@@ -1,6 +1,7 @@
 //! The subcommands, one module each, and what they share: exit codes, failures and input.
 
 pub(crate) mod decode;
+pub(crate) mod demo;
 pub(crate) mod issuer;
 pub(crate) mod keygen;
 pub(crate) mod mint;
