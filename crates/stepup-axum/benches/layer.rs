@@ -1,1 +1,144 @@
-fn main() {}
+//! The cost of the layer, side by side in one run (criterion):
+//!
+//! - `verify`: `Verifier::verify` + the policy, called directly: the floor.
+//! - `verify_in_runtime`: the same inside `block_on`, as the layer runs it.
+//! - `layer_bearer`: a request with `Authorization: Bearer` through `RequireService`
+//!   (header parsing, verification, policy, extensions, the inner service).
+//! - `layer_session`: a request with the session cookie (open + policy).
+//!
+//! Targets: `layer_bearer` − `verify_in_runtime` ≤ 1 µs; `layer_session` ≤ 3 µs.
+//! The token is RS256 with the committed 2048-bit test key, the clock fixed.
+
+// Benchmarks panic on broken fixtures by design.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::convert::Infallible;
+use std::hint::black_box;
+
+use axum::body::Body;
+use axum::response::Response;
+use criterion::{Criterion, criterion_group, criterion_main};
+use http::{Request, header};
+use serde_json::json;
+use stepup::{KeySet, Policy, ProviderMetadata, SigningKey, UnixTime, Verifier};
+use stepup_axum::{Client, Clock, Provider, SessionKeys, StepUp};
+use tower::{Layer as _, ServiceExt as _};
+
+const ISSUER: &str = "http://127.0.0.1:9000";
+const NOW: i64 = 1_700_000_100;
+
+fn fixture() -> (StepUp, Verifier, String) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/keys");
+    let private = std::fs::read_to_string(format!("{dir}/rsa-2048.private.pem")).unwrap();
+    let public = std::fs::read_to_string(format!("{dir}/rsa-2048.public.pem")).unwrap();
+    let token = SigningKey::from_pem(&private, Some(stepup::Alg::RS256))
+        .unwrap()
+        .sign(&json!({
+            "iss": ISSUER, "sub": "alice", "aud": "demo-app",
+            "iat": NOW - 100, "exp": NOW + 3600, "auth_time": NOW - 100,
+            "amr": ["pwd", "otp", "mfa"], "email": "alice@example.com",
+        }))
+        .unwrap();
+    let verifier = Verifier::builder(
+        ISSUER,
+        "demo-app",
+        KeySet::from_public_key(&public).unwrap(),
+    )
+    .build()
+    .unwrap();
+    let metadata = ProviderMetadata::new(
+        ISSUER,
+        format!("{ISSUER}/authorize"),
+        format!("{ISSUER}/token"),
+        format!("{ISSUER}/jwks.json"),
+        None,
+    )
+    .unwrap();
+    let provider = Provider::new(metadata, verifier.clone()).unwrap();
+    let client = Client::public("demo-app", "http://127.0.0.1:3000/callback");
+    let keys = SessionKeys::new([b"bench-session-key-0123456789abcdef".as_slice()]).unwrap();
+    let stepup = StepUp::builder(provider, client, keys)
+        .with_clock(Clock::from_fn(|| UnixTime::from_secs(NOW)))
+        .build()
+        .unwrap();
+    (stepup, verifier, token)
+}
+
+fn layer(c: &mut Criterion) {
+    let (stepup, verifier, token) = fixture();
+    let policy = Policy::default().with_max_age(300);
+    let now = UnixTime::from_secs(NOW);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let inner = tower::service_fn(|_request: Request<Body>| async {
+        Ok::<_, Infallible>(Response::new(Body::empty()))
+    });
+    let service = stepup.require(policy.clone()).layer(inner);
+    let verified = verifier.verify(&token, now).unwrap();
+    let set_cookie = stepup.session_cookie(&verified).unwrap();
+    let cookie = set_cookie
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let bearer = format!("Bearer {token}");
+
+    // Every path must let the request through, or the figures mean nothing.
+    let check = |request: Request<Body>| {
+        let response = runtime.block_on(service.clone().oneshot(request)).unwrap();
+        assert_eq!(response.status(), 200);
+    };
+    check(
+        Request::get("/security")
+            .header(header::AUTHORIZATION, &bearer)
+            .body(Body::empty())
+            .unwrap(),
+    );
+    check(
+        Request::get("/security")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap(),
+    );
+
+    let mut group = c.benchmark_group("layer");
+    group.bench_function("verify", |b| {
+        b.iter(|| {
+            let verified = verifier.verify(black_box(&token), now).unwrap();
+            black_box(policy.decide(verified.claims(), now))
+        });
+    });
+    group.bench_function("verify_in_runtime", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let verified = verifier.verify(black_box(&token), now).unwrap();
+                black_box(policy.decide(verified.claims(), now))
+            })
+        });
+    });
+    group.bench_function("layer_bearer", |b| {
+        b.iter(|| {
+            let request = Request::get("/security")
+                .header(header::AUTHORIZATION, &bearer)
+                .body(Body::empty())
+                .unwrap();
+            black_box(runtime.block_on(service.clone().oneshot(request)).unwrap())
+        });
+    });
+    group.bench_function("layer_session", |b| {
+        b.iter(|| {
+            let request = Request::get("/security")
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap();
+            black_box(runtime.block_on(service.clone().oneshot(request)).unwrap())
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, layer);
+criterion_main!(benches);

@@ -86,6 +86,30 @@ impl Ask {
             missing,
         }
     }
+
+    /// What the browser's login start asks for: as [`Ask::for_policy`], and when a
+    /// fresh login is forced (`prompt=login`) over a session that already meets the
+    /// level, the level too. A fresh login replaces the session, and the login that
+    /// comes back proves only what happened in it (a password alone gives `amr`
+    /// `["pwd"]`): without asking, a stale multi-factor session would come back as a
+    /// password login and meet the loop guard.
+    pub(crate) fn for_login(
+        policy: &Policy,
+        current: Option<&Claims>,
+        mfa: &MfaRequest,
+        now: UnixTime,
+    ) -> Self {
+        let mut ask = Self::for_policy(policy, current, mfa, now);
+        let level_required = !policy.required_amr().is_empty() || !policy.accepted_acr().is_empty();
+        if ask.prompt_login && ask.acr_values.is_empty() && level_required {
+            ask.acr_values = if policy.accepted_acr().is_empty() {
+                mfa.acr_values.clone()
+            } else {
+                policy.accepted_acr().to_vec()
+            };
+        }
+        ask
+    }
 }
 
 #[cfg(test)]
@@ -145,5 +169,55 @@ mod tests {
         );
         let satisfied = Ask::for_policy(&policy, Some(&login(&["mfa"], 10)), &okta, NOW);
         assert!(satisfied.missing.is_empty() && satisfied.acr_values.is_empty());
+    }
+
+    #[test]
+    fn a_forced_fresh_login_asks_for_the_level_again() {
+        let policy = Policy::default().with_max_age(300);
+        let stale = login(&["pwd", "mfa"], 1000);
+        let auth0 = MfaRequest::for_profile(&Profile::Auth0);
+        let ask = Ask::for_login(&policy, Some(&stale), &auth0, NOW);
+        assert!(ask.prompt_login);
+        assert_eq!(ask.acr_values, [PAPE_MULTI_FACTOR]);
+        assert_eq!(ask.max_age, Some(300));
+        assert_eq!(
+            ask.missing,
+            [Missing::FreshLogin],
+            "what is missing is unchanged"
+        );
+        let okta = MfaRequest::for_profile(&Profile::Okta);
+        assert_eq!(
+            Ask::for_login(&policy, Some(&stale), &okta, NOW).acr_values,
+            [OKTA_2FA_ANY]
+        );
+        // The rule's own acr list wins; a generic provider has no MFA value to send.
+        let gold = Policy::default()
+            .with_required_amr(Vec::<String>::new())
+            .with_accepted_acr(["gold"])
+            .with_max_age(300);
+        let mut gold_login = login(&["pwd"], 1000);
+        gold_login.acr = StepUpClaim::Present("gold".into());
+        let generic = MfaRequest::for_profile(&Profile::Generic);
+        assert_eq!(
+            Ask::for_login(&gold, Some(&gold_login), &generic, NOW).acr_values,
+            ["gold"]
+        );
+        assert!(
+            Ask::for_login(&policy, Some(&stale), &generic, NOW)
+                .acr_values
+                .is_empty()
+        );
+        // A login-only rule with max_age asks for freshness alone.
+        let recent = Policy::default()
+            .with_required_amr(Vec::<String>::new())
+            .with_max_age(300);
+        let ask = Ask::for_login(&recent, Some(&stale), &auth0, NOW);
+        assert!(ask.prompt_login && ask.acr_values.is_empty());
+        // No fresh login forced: the same as for_policy.
+        let short = login(&["pwd"], 10);
+        assert_eq!(
+            Ask::for_login(&policy, Some(&short), &auth0, NOW),
+            Ask::for_policy(&policy, Some(&short), &auth0, NOW)
+        );
     }
 }

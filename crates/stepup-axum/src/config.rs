@@ -284,6 +284,8 @@ pub(crate) struct Inner {
     pub(crate) bearer: BearerTokens,
     pub(crate) token_endpoint: TokenEndpoint,
     pub(crate) retry_after: u64,
+    /// No browser flow: every request is answered as an API client's.
+    pub(crate) api_only: bool,
 }
 
 /// Settings of a [`StepUp`], each with a documented default.
@@ -322,6 +324,30 @@ impl StepUp {
             clock: Clock::system(),
             bearer: BearerTokens::default(),
         }
+    }
+
+    /// For an API that accepts only Bearer tokens: no browser login, no sessions.
+    /// Every refused request gets an API answer (401 with `WWW-Authenticate`, 503),
+    /// whatever its `Accept` header says.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), stepup_axum::Error> {
+    /// let provider = stepup_axum::Provider::discover("https://login.example.com", "my-api").await?;
+    /// let stepup = stepup_axum::StepUp::for_api(provider)?;
+    /// # let _ = stepup; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// `invalid_session_key` if the system has no randomness (for the unused keys).
+    pub fn for_api(provider: Provider) -> Result<Self, Error> {
+        let client_id = provider.verifier().client_id().to_owned();
+        // The flow is never served: the client and keys only fill the slots.
+        let client = Client::public(client_id, "http://127.0.0.1/unused-callback");
+        let mut stepup = Self::builder(provider, client, SessionKeys::generate()?).build()?;
+        if let Some(inner) = Arc::get_mut(&mut stepup.inner) {
+            inner.api_only = true;
+        }
+        Ok(stepup)
     }
 
     /// The provider.
@@ -493,6 +519,7 @@ impl StepUpBuilder {
                 bearer: self.bearer,
                 token_endpoint,
                 retry_after: 10,
+                api_only: false,
             }),
         })
     }

@@ -54,12 +54,8 @@ impl StepUp {
     /// The login of the request's session cookie, if it has a live one, without
     /// any policy: for pages that show who is logged in but need no login.
     pub fn current_session(&self, headers: &HeaderMap) -> Option<crate::Identity> {
-        let session = self.session(headers)?;
-        Some(crate::Identity::from_session(
-            session.claims(),
-            session.email,
-            session.stepped_up_for,
-        ))
+        let (claims, email, stepped_up_for) = self.session(headers)?.into_parts();
+        Some(crate::Identity::from_session(claims, email, stepped_up_for))
     }
 
     /// The current browser session's claims, if it has a live one.
@@ -131,7 +127,7 @@ async fn login_start(State(stepup): State<StepUp>, uri: Uri, headers: HeaderMap)
         // Nothing to ask for: the session already meets what the page needs.
         return found(return_to);
     }
-    let ask = Ask::for_policy(&policy, current.as_ref(), &inner.mfa, now);
+    let ask = Ask::for_login(&policy, current.as_ref(), &inner.mfa, now);
     let (Some(state), Some(nonce), Some(code_verifier)) =
         (random_token(), random_token(), random_token())
     else {
@@ -281,7 +277,14 @@ async fn callback_answer(stepup: &StepUp, uri: &Uri, headers: &HeaderMap) -> Res
                         error.code()
                     ),
                 ),
-                Refusal::Unavailable(_) => pages::unavailable(inner.retry_after),
+                // The outcome table's answer (503 page + Retry-After), from `respond`.
+                refusal @ Refusal::Unavailable(_) => stepup.refuse(
+                    &refusal,
+                    crate::outcome::ClientKind::Browser,
+                    false,
+                    "/",
+                    &stepup::Policy::default(),
+                ),
                 _ => pages::misconfigured(),
             };
         }

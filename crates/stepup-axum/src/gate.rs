@@ -67,7 +67,11 @@ impl StepUp {
     pub async fn decide(&self, method: &Method, headers: &HeaderMap, policy: &Policy) -> Decided {
         let inner = &self.inner;
         let now = inner.clock.now();
-        let kind = ClientKind::of(method, headers);
+        let kind = if inner.api_only {
+            ClientKind::Api
+        } else {
+            ClientKind::of(method, headers)
+        };
         let decided = |result| Decided {
             result,
             kind,
@@ -107,7 +111,12 @@ impl StepUp {
             Authorization::Malformed(reason) => return decided(Err(malformed(reason))),
             Authorization::None => {}
         }
-        let Some(cookie) = cookie_value(headers, &inner.cookies.session) else {
+        let cookie = if inner.api_only {
+            None
+        } else {
+            cookie_value(headers, &inner.cookies.session)
+        };
+        let Some(cookie) = cookie else {
             return decided(Err(Refusal::NoCredentials));
         };
         let Some(session) = SessionData::open(
@@ -124,13 +133,9 @@ impl StepUp {
                 drop_session: true,
             };
         };
-        let claims = session.claims();
+        let (claims, email, stepped_up_for) = session.into_parts();
         let result = match policy.decide(&claims, now) {
-            Decision::Satisfied => Ok(Identity::from_session(
-                claims,
-                session.email,
-                session.stepped_up_for,
-            )),
+            Decision::Satisfied => Ok(Identity::from_session(claims, email, stepped_up_for)),
             Decision::StepUp(_) => Err(Refusal::StepUp(Ask::for_policy(
                 policy,
                 Some(&claims),
@@ -177,10 +182,46 @@ impl StepUp {
         format!("{}?{}", self.inner.login_path, query.finish())
     }
 
+    /// A `Set-Cookie` value that starts a browser session from an ID token this app
+    /// verified itself, for custom login flows and tests (the flow of
+    /// [`routes`](Self::routes) does this on its callback). `None` when the token
+    /// lacks `iss`/`sub` or the session would not fit in a cookie.
+    ///
+    /// The session holds the token's `iss`, `sub`, `amr`, `acr`, `auth_time` and
+    /// `email`, and lasts the configured session lifetime from now.
+    pub fn session_cookie(&self, token: &stepup::VerifiedToken) -> Option<HeaderValue> {
+        let inner = &self.inner;
+        let email = match token.deserialize_claims::<EmailClaim>().ok()?.email {
+            Some(serde_json::Value::String(email)) => Some(email),
+            _ => None,
+        };
+        let session = SessionData::from_claims(
+            token.claims(),
+            email,
+            &inner.client.id,
+            inner.clock.now(),
+            inner.session_lifetime,
+            Vec::new(),
+        )?;
+        let sealed = session.seal(&inner.keys, &inner.cookies.session)?;
+        let lifetime = i64::try_from(inner.session_lifetime).unwrap_or(i64::MAX);
+        Some(
+            inner
+                .cookies
+                .set_cookie(&inner.cookies.session, Some((&sealed, lifetime))),
+        )
+    }
+
     /// A `Set-Cookie` value that removes the session cookie.
     pub(crate) fn remove_session_cookie(&self) -> HeaderValue {
         self.inner
             .cookies
             .set_cookie(&self.inner.cookies.session, None)
     }
+}
+
+/// The `email` claim, read apart from the typed standard claims.
+#[derive(serde::Deserialize)]
+pub(crate) struct EmailClaim {
+    pub(crate) email: Option<serde_json::Value>,
 }

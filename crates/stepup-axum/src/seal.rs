@@ -109,20 +109,38 @@ impl SessionKeys {
     /// Opens a value sealed as cookie `name` by any of the keys; `None` when no key
     /// opens it (tampered, foreign, truncated or not ours at all).
     pub(crate) fn open(&self, name: &str, value: &str) -> Option<Vec<u8>> {
-        let sealed = URL_SAFE_NO_PAD.decode(value).ok()?;
+        let mut sealed = URL_SAFE_NO_PAD.decode(value).ok()?;
         if sealed.len() < NONCE_LEN + AES_256_GCM.tag_len() {
             return None;
         }
-        let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
-        self.keys.iter().find_map(|key| {
-            let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
-            let mut in_out = ciphertext.to_vec();
-            let plain = key
-                .open_in_place(nonce, Aad::from(name.as_bytes()), &mut in_out)
-                .ok()?;
-            Some(plain.to_vec())
-        })
+        let nonce: [u8; NONCE_LEN] = sealed[..NONCE_LEN].try_into().ok()?;
+        let (last, earlier) = self.keys.split_last()?;
+        // Opening overwrites its input: earlier keys get a copy, the last the original.
+        for key in earlier {
+            let mut copy = sealed[NONCE_LEN..].to_vec();
+            if let Some(len) = open_with(key, name, nonce, &mut copy) {
+                copy.truncate(len);
+                return Some(copy);
+            }
+        }
+        let len = open_with(last, name, nonce, &mut sealed[NONCE_LEN..])?;
+        sealed.copy_within(NONCE_LEN..NONCE_LEN + len, 0);
+        sealed.truncate(len);
+        Some(sealed)
     }
+}
+
+/// Opens `in_out` in place with `key`; the plaintext's length on success.
+fn open_with(
+    key: &RandomizedNonceKey,
+    name: &str,
+    nonce: [u8; NONCE_LEN],
+    in_out: &mut [u8],
+) -> Option<usize> {
+    let nonce = Nonce::assume_unique_for_key(nonce);
+    key.open_in_place(nonce, Aad::from(name.as_bytes()), in_out)
+        .ok()
+        .map(|plain| plain.len())
 }
 
 /// The AES-256-GCM key for one piece of key material.

@@ -118,6 +118,23 @@ impl SessionData {
         })
     }
 
+    /// The claims a policy is decided on, taking the session apart.
+    pub(crate) fn into_parts(self) -> (Claims, Option<String>, Vec<String>) {
+        let claims = Claims {
+            iss: Some(self.iss),
+            sub: Some(self.sub),
+            aud: vec![self.aud],
+            amr: self.amr.map_or(StepUpClaim::Absent, StepUpClaim::Present),
+            acr: self.acr.map_or(StepUpClaim::Absent, StepUpClaim::Present),
+            auth_time: self
+                .auth_time
+                .and_then(NumericDate::new)
+                .map_or(StepUpClaim::Absent, StepUpClaim::Present),
+            ..Claims::default()
+        };
+        (claims, self.email, self.stepped_up_for)
+    }
+
     /// The claims a policy is decided on.
     pub(crate) fn claims(&self) -> Claims {
         Claims {

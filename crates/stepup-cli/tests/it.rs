@@ -9,6 +9,8 @@ mod util;
 
 #[path = "it/decode.rs"]
 mod decode;
+#[path = "it/demo.rs"]
+mod demo;
 #[path = "it/issuer.rs"]
 mod issuer;
 #[path = "it/keygen.rs"]
