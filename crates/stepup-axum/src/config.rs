@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use stepup::{
-    FetchSettings, KeySource, Profile, ProviderMetadata, RemoteVerifier, Secret, UnixTime,
+    FetchSettings, KeySource, Policy, Profile, ProviderMetadata, RemoteVerifier, Secret, UnixTime,
     VerifiedToken, Verifier,
 };
 
@@ -286,6 +286,31 @@ pub(crate) struct Inner {
     pub(crate) retry_after: u64,
     /// No browser flow: every request is answered as an API client's.
     pub(crate) api_only: bool,
+    /// Absolute return URLs are accepted on this origin (gateway).
+    pub(crate) return_origin: Option<String>,
+    /// Where the login start learns what a page needs (gateway: its rules).
+    pub(crate) need_for: Option<NeedResolver>,
+}
+
+/// Looks up the policy of the page at a return URL (`None`: nothing but a login).
+#[derive(Clone)]
+pub struct NeedResolver(Arc<dyn Fn(&str) -> Option<Policy> + Send + Sync>);
+
+impl NeedResolver {
+    /// A resolver from a function of the return URL.
+    pub fn new(resolve: impl Fn(&str) -> Option<Policy> + Send + Sync + 'static) -> Self {
+        Self(Arc::new(resolve))
+    }
+
+    pub(crate) fn resolve(&self, return_to: &str) -> Option<Policy> {
+        (self.0)(return_to)
+    }
+}
+
+impl fmt::Debug for NeedResolver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NeedResolver")
+    }
 }
 
 /// Settings of a [`StepUp`], each with a documented default.
@@ -304,6 +329,8 @@ pub struct StepUpBuilder {
     realm: Option<String>,
     clock: Clock,
     bearer: BearerTokens,
+    return_origin: Option<String>,
+    need_for: Option<NeedResolver>,
 }
 
 impl StepUp {
@@ -323,6 +350,8 @@ impl StepUp {
             realm: None,
             clock: Clock::system(),
             bearer: BearerTokens::default(),
+            return_origin: None,
+            need_for: None,
         }
     }
 
@@ -440,6 +469,21 @@ impl StepUpBuilder {
         self
     }
 
+    /// Lets the login start return to absolute URLs on `origin` (such as
+    /// `https://app.example.com`), as a gateway in front of another app needs.
+    /// Default: same-origin paths only.
+    pub fn with_return_origin(mut self, origin: impl Into<String>) -> Self {
+        self.return_origin = Some(origin.into());
+        self
+    }
+
+    /// Has the login start ask `resolver` what the page at the return URL needs,
+    /// instead of reading it from the login URL (a gateway resolves it from its rules).
+    pub fn with_need_resolver(mut self, resolver: NeedResolver) -> Self {
+        self.need_for = Some(resolver);
+        self
+    }
+
     /// Checks every setting.
     ///
     /// # Errors
@@ -520,6 +564,8 @@ impl StepUpBuilder {
                 token_endpoint,
                 retry_after: 10,
                 api_only: false,
+                return_origin: self.return_origin,
+                need_for: self.need_for,
             }),
         })
     }

@@ -29,7 +29,7 @@ use crate::config::StepUp;
 use crate::need::Need;
 use crate::outcome::{LoopGuard, Refusal};
 use crate::pages::{self, escape};
-use crate::return_path::same_origin_path;
+use crate::return_path::allowed_return;
 use crate::session::{FLOW_LIFETIME, FlowData, SessionData, cookie_value};
 use crate::token_endpoint::ExchangeError;
 
@@ -108,16 +108,23 @@ async fn login_start(State(stepup): State<StepUp>, uri: Uri, headers: HeaderMap)
     let inner = &stepup.inner;
     let now = inner.clock.now();
     let rd = param(&uri, "rd").unwrap_or_else(|| "/".into());
-    let Some(return_to) = same_origin_path(&rd) else {
+    let Some(return_to) = allowed_return(&rd, inner.return_origin.as_deref()) else {
         return bad_request(
-            "The page to return to is not a path on this site (rd must start with a single /); \
-             open the page you wanted from this site again.",
+            "The page to return to is not on this site (rd must be a path starting with a \
+             single /); open the page you wanted from this site again.",
         );
     };
-    let need = match Need::from_query(uri.query().unwrap_or("")) {
-        Ok(need) => need,
-        Err(reason) => return bad_request(&format!("The login link is damaged: {reason}.")),
+    let need = match &inner.need_for {
+        Some(resolver) => resolver
+            .resolve(&return_to)
+            .map(|policy| Need::from_policy(&policy))
+            .unwrap_or_default(),
+        None => match Need::from_query(uri.query().unwrap_or("")) {
+            Ok(need) => need,
+            Err(reason) => return bad_request(&format!("The login link is damaged: {reason}.")),
+        },
     };
+    let return_to = return_to.as_str();
     let policy = need.policy();
     let session = stepup.session(&headers);
     let current = session.as_ref().map(SessionData::claims);

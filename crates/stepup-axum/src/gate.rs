@@ -157,6 +157,26 @@ impl StepUp {
         policy: &Policy,
     ) -> Response {
         let login = self.login_url(return_to, policy);
+        self.answer(
+            refusal,
+            decided_kind,
+            drop_session,
+            &login,
+            BrowserRedirect::Found,
+        )
+    }
+
+    /// The answer to a refused request with the login start URL and redirect form
+    /// of the caller's choosing (a gateway sends browsers to an absolute URL, and
+    /// behind nginx as a 401 with `Location`).
+    pub fn answer(
+        &self,
+        refusal: &Refusal,
+        decided_kind: ClientKind,
+        drop_session: bool,
+        login: &str,
+        redirect: BrowserRedirect,
+    ) -> Response {
         // A browser whose login is invalid loses its session cookie too (DESIGN §6).
         let invalid_browser =
             matches!(refusal, Refusal::Invalid(_)) && decided_kind == ClientKind::Browser;
@@ -166,8 +186,8 @@ impl StepUp {
             &Answer {
                 kind: decided_kind,
                 realm: &self.inner.realm,
-                login: &login,
-                redirect: BrowserRedirect::Found,
+                login,
+                redirect,
                 drop_session: drop,
                 retry_after: self.inner.retry_after,
             },

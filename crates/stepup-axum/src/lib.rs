@@ -89,8 +89,8 @@ mod token_endpoint;
 
 pub use ask::Ask;
 pub use config::{
-    BearerTokens, Client, ClientAuth, Clock, DEFAULT_SESSION_LIFETIME, Provider, StepUp,
-    StepUpBuilder, TokenVerifier,
+    BearerTokens, Client, ClientAuth, Clock, DEFAULT_SESSION_LIFETIME, NeedResolver, Provider,
+    StepUp, StepUpBuilder, TokenVerifier,
 };
 pub use error::Error;
 pub use extract::{Login, MissingLayer, SteppedUp};

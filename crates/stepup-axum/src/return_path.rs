@@ -18,6 +18,25 @@ pub(crate) fn same_origin_path(rd: &str) -> Option<&str> {
     ok.then_some(rd)
 }
 
+/// Accepts `rd` when it is a same-origin path, or (when `origin` is given, as for the
+/// gateway, whose pages are on the app's origin) an absolute URL on exactly that
+/// origin (`https://app.example.com`): same scheme, host and port, no user info.
+pub(crate) fn allowed_return(rd: &str, origin: Option<&str>) -> Option<String> {
+    if let Some(path) = same_origin_path(rd) {
+        return Some(path.to_owned());
+    }
+    let origin = origin?;
+    let url = url::Url::parse(rd).ok()?;
+    let same = url.origin().ascii_serialization() == origin
+        && url.username().is_empty()
+        && url.password().is_none()
+        && rd.len() <= MAX_LEN
+        && !rd
+            .bytes()
+            .any(|b| b == b'\\' || b.is_ascii_control() || b == b' ');
+    same.then(|| url.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +68,26 @@ mod tests {
             }
         }
         assert_eq!(same_origin_path(&format!("/{}", "a".repeat(3000))), None);
+    }
+
+    #[test]
+    fn absolute_urls_only_on_the_configured_origin() {
+        let origin = Some("https://app.example.com");
+        assert_eq!(
+            allowed_return("https://app.example.com/admin?x=1", origin).as_deref(),
+            Some("https://app.example.com/admin?x=1")
+        );
+        assert_eq!(allowed_return("/admin", origin).as_deref(), Some("/admin"));
+        for bad in [
+            "https://app.example.com.evil.example/",
+            "http://app.example.com/",
+            "https://app.example.com:8443/",
+            "https://user@app.example.com/",
+            "https://evil.example/",
+            "//app.example.com/",
+        ] {
+            assert_eq!(allowed_return(bad, origin), None, "{bad}");
+        }
+        assert_eq!(allowed_return("https://app.example.com/", None), None);
     }
 }
