@@ -4,11 +4,25 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "==> cargo test (all crates, all features)"
-if command -v chromedriver >/dev/null; then
+# The browser tests (crates/stepup-issuer/tests/browser.rs, crates/stepup-axum/tests/browser.rs)
+# drive headless Chromium through chromedriver. Locally they are skipped when chromedriver is
+# missing; with STEPUP_REQUIRE_BROWSER_TESTS=1 (CI, .ci/run) a missing chromedriver is a failure.
+if [ "${STEPUP_REQUIRE_BROWSER_TESTS:-}" = 1 ]; then
+  if [ "${STEPUP_SKIP_BROWSER_TESTS:-}" = 1 ]; then
+    echo "error: STEPUP_REQUIRE_BROWSER_TESTS=1 and STEPUP_SKIP_BROWSER_TESTS=1: the browser tests are required" >&2
+    exit 1
+  fi
+  if ! command -v chromedriver >/dev/null; then
+    echo "error: STEPUP_REQUIRE_BROWSER_TESTS=1 but chromedriver is not on PATH" \
+      "(Debian: apt-get install chromium chromium-driver)" >&2
+    exit 1
+  fi
+  cargo test --workspace --all-features --locked
+elif command -v chromedriver >/dev/null; then
   cargo test --workspace --all-features --locked
 else
-  # The issuer's browser test (crates/stepup-issuer/tests/browser.rs) needs chromedriver.
-  echo "==> SKIPPED browser test: apt-get install chromium chromium-driver"
+  echo "==> SKIPPED browser tests (issuer /try page, stepup-axum demo app): chromedriver is not on PATH;" \
+    "apt-get install chromium chromium-driver to run them"
   STEPUP_SKIP_BROWSER_TESTS=1 cargo test --workspace --all-features --locked
 fi
 
