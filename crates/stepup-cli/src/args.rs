@@ -38,6 +38,8 @@ pub(crate) enum Command {
     Issuer(IssuerArgs),
     /// Run the development provider and an example app that asks for step-up.
     Demo(DemoArgs),
+    /// Run the forward-auth gateway for nginx, Caddy, Traefik and Envoy.
+    Serve(ServeArgs),
 }
 
 /// `stepup verify`.
@@ -279,4 +281,46 @@ pub(crate) struct DemoArgs {
     /// shared with `stepup issuer`. Default: $XDG_STATE_HOME/stepup/issuer.
     #[arg(long, value_name = "DIR")]
     pub(crate) state_dir: Option<PathBuf>,
+}
+
+/// `stepup serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// What to do; without one, run the gateway.
+    #[command(subcommand)]
+    pub(crate) action: Option<ServeAction>,
+    /// The gateway configuration (TOML).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub(crate) config: Option<PathBuf>,
+    /// Check the configuration (and that the provider can be reached), print the
+    /// resolved rules, and exit: 0 when all is well, 3 otherwise.
+    #[arg(long)]
+    pub(crate) check_config: bool,
+    /// Log format.
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub(crate) log_format: String,
+}
+
+/// `stepup serve <action>`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ServeAction {
+    /// Print which rule matches a path and what the verdict would be.
+    Explain(ExplainArgs),
+}
+
+/// `stepup serve explain`.
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// The request path (with query), e.g. /admin/users?page=2.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) path: String,
+    /// The method.
+    #[arg(long, value_name = "METHOD", default_value = "GET")]
+    pub(crate) method: String,
+    /// The host the request is for (rules with `host` match on it).
+    #[arg(long, value_name = "HOST")]
+    pub(crate) host: Option<String>,
+    /// An ID token to decide with (verified with the provider's keys).
+    #[arg(long, value_name = "TOKEN", allow_hyphen_values = true)]
+    pub(crate) token: Option<String>,
 }

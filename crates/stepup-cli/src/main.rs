@@ -2,7 +2,7 @@
 //!
 //! `main` only parses the arguments and dispatches to one module per subcommand
 //! (`cmd::verify`, `cmd::decode`, `cmd::mint`, `cmd::keygen`, `cmd::issuer`,
-//! `cmd::demo`); output is rendered in
+//! `cmd::demo`, `cmd::serve`); output is rendered in
 //! `output`. Exit codes follow DESIGN.md §4: 0 valid and step-up satisfied, 1 step-up
 //! required, 2 token invalid, 3 usage or configuration error, argument-parser errors
 //! included (clap's own default would be 2, which here means "token invalid").
@@ -51,6 +51,7 @@ fn run(cli: &Cli) -> anyhow::Result<Exit> {
         Command::Keygen(args) => cmd::keygen::run(args)?,
         Command::Issuer(args) => cmd::issuer::run(args)?,
         Command::Demo(args) => cmd::demo::run(args)?,
+        Command::Serve(args) => cmd::serve::run(args)?,
     })
 }
 

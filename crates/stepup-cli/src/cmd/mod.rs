@@ -5,6 +5,7 @@ pub(crate) mod demo;
 pub(crate) mod issuer;
 pub(crate) mod keygen;
 pub(crate) mod mint;
+pub(crate) mod serve;
 pub(crate) mod verify;
 
 use std::borrow::Cow;
