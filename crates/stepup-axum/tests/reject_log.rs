@@ -1,0 +1,146 @@
+//! Each refused request is logged once, at debug, on target `stepup::reject`, with its
+//! code, and never with the token: token errors by the verifier, every other refusal
+//! (no credentials, step-up needed) by the outcome function.
+//!
+//! A test binary of its own: tracing caches per-callsite interest process-wide, so a
+//! recording subscriber is installed as the global default before anything logs.
+
+// Test helpers panic on broken fixtures by design.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Body;
+use axum::routing::get;
+use http::{Request, header};
+use serde_json::json;
+use stepup::{Alg, KeySet, Policy, ProviderMetadata, SigningKey, UnixTime, Verifier};
+use stepup_axum::{Client, Clock, Provider, SessionKeys, StepUp};
+use tower::ServiceExt as _;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Level, Metadata, Subscriber};
+
+const ISSUER: &str = "http://127.0.0.1:9";
+const NOW: i64 = 1_700_000_000;
+
+/// Records (target, level, fields) of every event.
+#[derive(Clone, Default)]
+struct Recorder(Arc<Mutex<Vec<(String, Level, String)>>>);
+
+struct Fields(String);
+
+impl Visit for Fields {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!("{}={:?} ", field.name(), value));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.push_str(&format!("{}={} ", field.name(), value));
+    }
+}
+
+impl Subscriber for Recorder {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        Id::from_u64(1)
+    }
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, event: &Event<'_>) {
+        let mut fields = Fields(String::new());
+        event.record(&mut fields);
+        let meta = event.metadata();
+        self.0
+            .lock()
+            .unwrap()
+            .push((meta.target().to_owned(), *meta.level(), fields.0));
+    }
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+
+fn key(name: &str) -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/keys/");
+    std::fs::read_to_string(format!("{path}{name}")).unwrap()
+}
+
+#[tokio::test]
+async fn each_refusal_is_logged_once_with_its_code() {
+    let recorder = Recorder::default();
+    tracing::subscriber::set_global_default(recorder.clone()).unwrap();
+
+    let keys = KeySet::from_public_key(&key("ec-p256.public.pem")).unwrap();
+    let verifier = Verifier::builder(ISSUER, "app", keys).build().unwrap();
+    let metadata = ProviderMetadata::new(
+        ISSUER,
+        format!("{ISSUER}/authorize"),
+        format!("{ISSUER}/token"),
+        format!("{ISSUER}/jwks"),
+        None,
+    )
+    .unwrap();
+    let stepup = StepUp::builder(
+        Provider::new(metadata, verifier).unwrap(),
+        Client::public("app", "http://127.0.0.1:3000/callback"),
+        SessionKeys::new([b"reject-log-session-key-0123456789ab".as_slice()]).unwrap(),
+    )
+    .with_clock(Clock::from_fn(|| UnixTime::from_secs(NOW)))
+    .build()
+    .unwrap();
+    let app: Router = Router::new()
+        .route("/pay", get(|| async { "paid" }))
+        .route_layer(stepup.require(Policy::default()));
+
+    let signer = SigningKey::from_pem(&key("ec-p256.private.pem"), Some(Alg::ES256)).unwrap();
+    let token = |exp: i64| {
+        signer
+            .sign(&json!({"iss": ISSUER, "sub": "u", "aud": "app", "iat": NOW - 10, "exp": exp, "amr": ["pwd"]}))
+            .unwrap()
+    };
+    let expired = token(NOW - 1000);
+    let weak = token(NOW + 1000);
+    let call = |bearer: Option<String>| {
+        let app = app.clone();
+        async move {
+            let mut request = Request::get("/pay");
+            if let Some(token) = bearer {
+                request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+            }
+            app.oneshot(request.body(Body::empty()).unwrap())
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(call(None).await, 401);
+    assert_eq!(call(Some(expired.clone())).await, 401);
+    assert_eq!(call(Some(weak.clone())).await, 401);
+
+    let events = recorder.0.lock().unwrap();
+    let rejections: Vec<_> = events
+        .iter()
+        .filter(|(target, ..)| target == "stepup::reject")
+        .collect();
+    let codes: Vec<&str> = rejections
+        .iter()
+        .map(|(_, _, fields)| {
+            let start = fields.find("code=").unwrap() + 5;
+            fields[start..].split(' ').next().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        ["no_credentials", "token_expired", "step_up_required"],
+        "{events:?}"
+    );
+    for (_, level, fields) in &rejections {
+        assert_eq!(*level, Level::DEBUG);
+        assert!(
+            !fields.contains(&expired) && !fields.contains(&weak),
+            "a token was logged"
+        );
+    }
+}
