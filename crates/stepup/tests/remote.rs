@@ -585,6 +585,32 @@ async fn remembered_missing_kid_is_refetched_after_the_cooldown() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remembered_missing_kid_is_unavailable_not_invalid_while_fetches_fail() {
+    let server = Server::start().await;
+    let (old, new) = (Signer::new(), Signer::new());
+    server.set("/jwks", Reply::json(&jwks(&[&old])));
+    let cooldown = Duration::from_secs(1);
+    let cache = quick_cache().with_unknown_kid_cooldown(cooldown);
+    let verifier = build(ISSUER, KeySource::JwksUrl(server.url("/jwks")), cache)
+        .await
+        .unwrap();
+    sleep(cooldown).await;
+    // Unknown after a refetch: remembered as missing from this set.
+    let token = new.token(ISSUER);
+    assert_eq!(code(verifier.verify(&token, now()).await), "key_not_found");
+    // The provider goes down and a refresh fails, within the cooldown.
+    server.set("/jwks", Reply::status(503));
+    let started = Instant::now();
+    assert!(verifier.refresh().await.is_err());
+    // The key may well exist by now: 503, not an invalid token.
+    assert_eq!(
+        code(verifier.verify(&token, now()).await),
+        "keys_unavailable"
+    );
+    assert!(started.elapsed() < cooldown, "the test machine is too slow");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_kid_does_not_settle_for_a_fetch_that_started_before_it() {
     let server = Server::start().await;
     let (old, new) = (Signer::new(), Signer::new());

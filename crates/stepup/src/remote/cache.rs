@@ -511,6 +511,11 @@ impl Cache {
         lock(&self.state).last_start.elapsed() < self.settings.unknown_kid_cooldown
     }
 
+    /// Whether the last fetch failed (the provider cannot be reached right now).
+    pub(crate) fn failing(&self) -> bool {
+        lock(&self.state).failures > 0
+    }
+
     /// Remembers that `kid` is not in the key set `seen`, until the next fetch,
     /// if that set was fetched after `asked` (see [`Missing::remember`]).
     pub(crate) fn remember_missing(&self, seen: Seen, asked: Instant, kid: Option<&str>, alg: Alg) {

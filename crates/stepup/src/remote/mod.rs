@@ -466,6 +466,14 @@ impl RemoteVerifier {
             return Err(error);
         };
         if cache.known_missing(seen.generation, kid.as_deref(), alg) {
+            // Known missing from the last good set; but while fetches fail, the key
+            // may well exist by now: unavailable, not an invalid token.
+            if cache.failing() {
+                let shown_kid = Shown::new(kid.as_deref().unwrap_or("(none)"));
+                return Err(cache.unavailable(format!(
+                    "kid {shown_kid} is not in the last good key set and the key set cannot be fetched"
+                )));
+            }
             return Err(error);
         }
         // A newer set may already be in place; otherwise ask for one.
