@@ -286,6 +286,9 @@ pub(crate) struct Inner {
     pub(crate) retry_after: u64,
     /// No browser flow: every request is answered as an API client's.
     pub(crate) api_only: bool,
+    /// The app's origin (the redirect URI's): cookie-authenticated unsafe requests
+    /// must come from it.
+    pub(crate) origin: String,
     /// Absolute return URLs are accepted on this origin (gateway).
     pub(crate) return_origin: Option<String>,
     /// Where the login start learns what a page needs (gateway: its rules).
@@ -527,6 +530,19 @@ impl StepUpBuilder {
                 ));
             }
         }
+        let callback_path = redirect.path();
+        if callback_path == self.login_path
+            || callback_path == self.logout_path
+            || self.login_path == self.logout_path
+        {
+            return Err(Error::config(
+                "paths",
+                format!(
+                    "the callback ({callback_path}), login ({}) and logout ({}) paths must differ",
+                    self.login_path, self.logout_path
+                ),
+            ));
+        }
         if !self.scopes.iter().any(|s| s == "openid")
             || self.scopes.iter().any(|s| s.is_empty() || s.contains(' '))
         {
@@ -549,7 +565,7 @@ impl StepUpBuilder {
         let token_endpoint = TokenEndpoint::new(&self.provider.metadata().token_endpoint)?;
         Ok(StepUp {
             inner: Arc::new(Inner {
-                cookies: CookieNames::new(secure),
+                cookies: CookieNames::new(secure, redirect.port_or_known_default().unwrap_or(80)),
                 callback_path: redirect.path().to_owned(),
                 realm: self.realm.unwrap_or_else(|| self.client.id.clone()),
                 provider: self.provider,
@@ -566,6 +582,7 @@ impl StepUpBuilder {
                 token_endpoint,
                 retry_after: 10,
                 api_only: false,
+                origin: redirect.origin().ascii_serialization(),
                 return_origin: self.return_origin,
                 need_for: self.need_for,
             }),

@@ -142,7 +142,7 @@ fn claims_table(who: &Identity, now: i64) -> String {
                 .ok()
                 .and_then(|d| d.format(&Rfc3339).ok())
                 .unwrap_or_else(|| secs.to_string());
-            format!("{date} ({})", age(now - secs))
+            format!("{date} ({})", age(now.saturating_sub(secs)))
         }
         None => "(none)".into(),
     };
@@ -179,7 +179,7 @@ fn claims_table(who: &Identity, now: i64) -> String {
 /// "3 min 20 s ago".
 fn age(seconds: i64) -> String {
     if seconds < 0 {
-        return format!("{} s in the future", -seconds);
+        return format!("{} s in the future", seconds.unsigned_abs());
     }
     match seconds {
         0..60 => format!("{seconds} s ago"),

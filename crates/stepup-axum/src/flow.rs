@@ -69,6 +69,7 @@ impl StepUp {
             inner.provider.verifier().issuer(),
             &inner.client.id,
             inner.clock.now(),
+            inner.session_lifetime,
         )
     }
 }
@@ -394,8 +395,16 @@ async fn logout_page(State(stepup): State<StepUp>) -> Response {
     )
 }
 
-async fn logout(State(stepup): State<StepUp>) -> Response {
+async fn logout(State(stepup): State<StepUp>, headers: HeaderMap) -> Response {
     let inner = &stepup.inner;
+    // Another site must not be able to log the user out (logout CSRF).
+    if !crate::gate::from_origin(&headers, &inner.origin) {
+        return pages::flow_error(
+            StatusCode::FORBIDDEN,
+            "Log out",
+            "This logout did not come from this site's own page; use the Log out button here.",
+        );
+    }
     let location = match &inner.provider.metadata().end_session_endpoint {
         Some(endpoint) => match url::Url::parse(endpoint) {
             Ok(mut url) => {

@@ -11,6 +11,7 @@ use crate::config::{BearerTokens, StepUp};
 use crate::identity::{CredentialSource, Identity};
 use crate::need::Need;
 use crate::outcome::{Answer, BrowserRedirect, ClientKind, Refusal, respond};
+use crate::return_path::same_origin_path;
 use crate::session::{SessionData, cookie_value};
 
 /// The decision on one request.
@@ -23,6 +24,22 @@ pub struct Decided {
     /// The request carried a session cookie that is no good (tampered, foreign,
     /// expired): answers remove it.
     pub drop_session: bool,
+}
+
+fn is_safe(method: &Method) -> bool {
+    method == Method::GET || method == Method::HEAD || method == Method::OPTIONS
+}
+
+/// Whether a browser request comes from `origin`'s own pages: `Sec-Fetch-Site` is
+/// `same-origin` or `none` (typed, bookmarked), or, from browsers without it, the
+/// `Origin` header is `origin`. A request with neither is not let through.
+pub(crate) fn from_origin(headers: &HeaderMap, origin: &str) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return site == "same-origin" || site == "none";
+    }
+    headers
+        .get(header::ORIGIN)
+        .is_some_and(|value| value.as_bytes() == origin.as_bytes())
 }
 
 /// What the `Authorization` header holds.
@@ -43,17 +60,26 @@ fn authorization(headers: &HeaderMap) -> Authorization<'_> {
     let Ok(text) = value.to_str() else {
         return Authorization::Malformed("the Authorization header is not ASCII");
     };
-    match text.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
+    let bytes = text.as_bytes();
+    if bytes.len() < 6 || !bytes[..6].eq_ignore_ascii_case(b"bearer") {
+        // Another scheme (Basic, …) is not ours: as if there were no credentials.
+        return Authorization::None;
+    }
+    // RFC 6750 §2.1: "Bearer", one space, the token. Anything else that starts with
+    // "Bearer" (a tab, no space, "Bearerx") is a broken Bearer header, not another scheme.
+    match text[6..].strip_prefix(' ') {
+        Some(token) if !token.trim_matches(' ').is_empty() => {
             let token = token.trim_matches(' ');
-            if token.is_empty() {
-                Authorization::Malformed("the Bearer token is empty")
+            if token.contains([' ', '\t']) {
+                Authorization::Malformed("the Bearer token contains whitespace")
             } else {
                 Authorization::Bearer(token)
             }
         }
-        // Another scheme (Basic, …) is not ours: as if there were no credentials.
-        _ => Authorization::None,
+        Some(_) => Authorization::Malformed("the Bearer token is empty"),
+        None => Authorization::Malformed(
+            "the Authorization header must be \"Bearer\", one space, then the token",
+        ),
     }
 }
 
@@ -126,6 +152,7 @@ impl StepUp {
             inner.provider.verifier().issuer(),
             &inner.client.id,
             now,
+            inner.session_lifetime,
         ) else {
             return Decided {
                 result: Err(Refusal::NoCredentials),
@@ -133,6 +160,9 @@ impl StepUp {
                 drop_session: true,
             };
         };
+        if !is_safe(method) && !from_origin(headers, &inner.origin) {
+            return decided(Err(Refusal::CrossSite));
+        }
         let (claims, email, stepped_up_for) = session.into_parts();
         let result = match policy.decide(&claims, now) {
             Decision::Satisfied => Ok(Identity::from_session(claims, email, stepped_up_for)),
@@ -195,7 +225,16 @@ impl StepUp {
     }
 
     /// `/login?rd=<return_to>&<what policy needs>`.
+    ///
+    /// A return path the login start would refuse (too long, say) is cut to its
+    /// path, or to `/`, so that a login is always possible.
     pub fn login_url(&self, return_to: &str, policy: &Policy) -> String {
+        let return_to = if same_origin_path(return_to).is_some() {
+            return_to
+        } else {
+            let path = return_to.split('?').next().unwrap_or("/");
+            same_origin_path(path).unwrap_or("/")
+        };
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         query.append_pair("rd", return_to);
         Need::from_policy(policy).append_to(&mut query);
@@ -204,13 +243,26 @@ impl StepUp {
 
     /// A `Set-Cookie` value that starts a browser session from an ID token this app
     /// verified itself, for custom login flows and tests (the flow of
-    /// [`routes`](Self::routes) does this on its callback). `None` when the token
-    /// lacks `iss`/`sub` or the session would not fit in a cookie.
+    /// [`routes`](Self::routes) does this on its callback). `None` when the token is
+    /// not from this provider for this client (`iss`, `aud`, `azp`), lacks `sub`, or
+    /// the session would not fit in a cookie.
     ///
     /// The session holds the token's `iss`, `sub`, `amr`, `acr`, `auth_time` and
     /// `email`, and lasts the configured session lifetime from now.
     pub fn session_cookie(&self, token: &stepup::VerifiedToken) -> Option<HeaderValue> {
         let inner = &self.inner;
+        // Only a token for this client from this provider: one checked by another
+        // verifier (another audience, an access token) must not become a login here.
+        let claims = token.claims();
+        let ours = claims.iss.as_deref() == Some(inner.provider.verifier().issuer())
+            && claims.aud.iter().any(|aud| *aud == inner.client.id)
+            && claims
+                .azp
+                .as_deref()
+                .is_none_or(|azp| azp == inner.client.id);
+        if !ours {
+            return None;
+        }
         let email = match token.deserialize_claims::<EmailClaim>().ok()?.email {
             Some(serde_json::Value::String(email)) => Some(email),
             _ => None,

@@ -45,7 +45,18 @@ impl StepUp {
     ///     .route_layer(stepup.require(Policy::default().with_max_age(300)));
     /// # }
     /// ```
+    ///
+    /// A policy with more than 16 `amr` or `acr` values, or values over 256 bytes,
+    /// cannot travel through the login URL: such a layer still guards its routes,
+    /// but browsers cannot log in for them; it is logged as an error here.
     pub fn require(&self, policy: Policy) -> RequireLayer {
+        if !crate::need::Need::from_policy(&policy).fits() {
+            tracing::error!(
+                target: "stepup::config",
+                "a stepup policy has more than 16 amr or acr values, or one over 256 bytes: \
+                 browsers cannot log in for its routes; shorten the policy"
+            );
+        }
         RequireLayer {
             stepup: self.clone(),
             policy: Arc::new(policy),
@@ -111,7 +122,13 @@ where
                     inner.call(Request::from_parts(parts, body)).await
                 }
                 Err(refusal) => {
-                    let return_to = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+                    // The URI as the client sent it: inside `Router::nest`, `parts.uri`
+                    // has lost the prefix.
+                    let uri = parts
+                        .extensions
+                        .get::<axum::extract::OriginalUri>()
+                        .map_or(&parts.uri, |original| &original.0);
+                    let return_to = uri.path_and_query().map_or("/", |pq| pq.as_str());
                     Ok(stepup.refuse(
                         &refusal,
                         decided.kind,

@@ -52,6 +52,16 @@ impl Need {
         policy
     }
 
+    /// Whether the login start will accept this need back from a URL.
+    pub(crate) fn fits(&self) -> bool {
+        [&self.amr, &self.acr].iter().all(|values| {
+            values.len() <= MAX_VALUES
+                && values
+                    .iter()
+                    .all(|v| !v.is_empty() && v.len() <= MAX_VALUE_LEN)
+        })
+    }
+
     /// Appends the need to a login URL's query.
     pub(crate) fn append_to(&self, query: &mut url::form_urlencoded::Serializer<'_, String>) {
         for value in &self.amr {

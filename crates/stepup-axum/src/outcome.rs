@@ -73,6 +73,11 @@ pub enum Refusal {
     Unavailable(stepup::Error),
     /// The setup is wrong (a bug or a misconfiguration): 500, never an allow.
     Misconfigured(String),
+    /// A request that changes state (not GET/HEAD/OPTIONS), authenticated only by
+    /// the session cookie, that does not come from the app's own pages
+    /// (`Sec-Fetch-Site`, else `Origin`): refused with 403, as cross-site request
+    /// forgery. `SameSite=Lax` alone lets a sibling subdomain through.
+    CrossSite,
 }
 
 /// What the loop-guard page tells the user.
@@ -99,6 +104,7 @@ impl Refusal {
             Self::StepUp(_) => "step_up_required",
             Self::StepUpNotMet(_) => "step_up_not_met",
             Self::Misconfigured(_) => "misconfigured",
+            Self::CrossSite => "cross_site_request",
         }
     }
 
@@ -152,6 +158,7 @@ pub struct Answer<'a> {
 /// | `StepUpNotMet` | as `StepUp` | 403 page: what came back, what is needed |
 /// | `Unavailable` | 503 + `Retry-After` | 503 page + `Retry-After` |
 /// | `Misconfigured` | 500 | 500 page |
+/// | `CrossSite` | 403 | 403 |
 ///
 /// Each refusal is logged once, at debug, on target `stepup::reject` with its code
 /// (token errors already were, by the verifier).
@@ -161,6 +168,11 @@ pub fn respond(refusal: &Refusal, answer: &Answer<'_>) -> Response {
     }
     let browser = answer.kind == ClientKind::Browser;
     let mut response = match refusal {
+        Refusal::CrossSite => api_error(
+            StatusCode::FORBIDDEN,
+            "cross_site_request",
+            "a request that changes state must come from this site's own pages",
+        ),
         Refusal::NoRule if browser => pages::forbidden(),
         Refusal::NoRule => api_error(
             StatusCode::FORBIDDEN,

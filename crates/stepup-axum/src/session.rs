@@ -17,7 +17,9 @@ use crate::seal::SessionKeys;
 pub(crate) const MAX_SEALED_LEN: usize = 3800;
 
 /// The names of the two cookies. Over https they carry the `__Host-` prefix, which
-/// browsers only accept with `Secure`, `Path=/` and no `Domain`.
+/// browsers only accept with `Secure`, `Path=/` and no `Domain`. Over plain http
+/// (loopback only) they carry the port instead: browsers do not keep cookies apart
+/// by port, so two apps on 127.0.0.1 would otherwise overwrite each other's.
 #[derive(Debug, Clone)]
 pub(crate) struct CookieNames {
     pub(crate) session: String,
@@ -26,11 +28,15 @@ pub(crate) struct CookieNames {
 }
 
 impl CookieNames {
-    pub(crate) fn new(secure: bool) -> Self {
-        let prefix = if secure { "__Host-" } else { "" };
+    pub(crate) fn new(secure: bool, port: u16) -> Self {
+        let (prefix, suffix) = if secure {
+            ("__Host-", String::new())
+        } else {
+            ("", format!("_{port}"))
+        };
         Self {
-            session: format!("{prefix}stepup_session"),
-            flow: format!("{prefix}stepup_flow"),
+            session: format!("{prefix}stepup_session{suffix}"),
+            flow: format!("{prefix}stepup_flow{suffix}"),
             secure,
         }
     }
@@ -165,6 +171,13 @@ impl SessionData {
 
     /// Opens a session cookie; `None` for anything but a live session of this
     /// issuer and client (tampered, foreign, expired, or from another provider).
+    ///
+    /// A session lasts until the earlier of its sealed expiry and `iat` plus the
+    /// configured `lifetime` (so shortening the lifetime shortens live sessions too).
+    /// An `iat` ahead of this instance's clock is accepted: instances behind a load
+    /// balancer whose clocks differ must not drop each other's sessions (that would
+    /// send browsers round in a loop).
+    #[allow(clippy::too_many_arguments)] // each is one fact the check needs
     pub(crate) fn open(
         keys: &SessionKeys,
         name: &str,
@@ -172,17 +185,19 @@ impl SessionData {
         issuer: &str,
         client_id: &str,
         now: UnixTime,
+        lifetime: u64,
     ) -> Option<Self> {
         if value.len() > MAX_SEALED_LEN {
             return None;
         }
         let plain = keys.open(name, value)?;
         let session: Self = serde_json::from_slice(&plain).ok()?;
+        let lifetime = i64::try_from(lifetime).unwrap_or(i64::MAX);
         (session.v == SESSION_VERSION
             && session.iss == issuer
             && session.aud == client_id
             && now.as_secs() < session.exp
-            && session.iat <= now.as_secs().saturating_add(60))
+            && now.as_secs() < session.iat.saturating_add(lifetime))
         .then_some(session)
     }
 }

@@ -163,8 +163,12 @@ impl Policy {
             match &claims.auth_time {
                 StepUpClaim::Present(auth_time) => {
                     let age = now.as_secs() as f64 - auth_time.as_f64();
-                    // Saturating: a huge max_age (u64::MAX) means "any age", never a wrap.
-                    if age > max_age.saturating_add(self.leeway) as f64 {
+                    if age < -(self.leeway as f64) {
+                        // A login in the future (beyond the leeway) would stay "fresh"
+                        // for as long as the clocks disagree: its time cannot be judged.
+                        missing.push(Missing::AuthTime);
+                    } else if age > max_age.saturating_add(self.leeway) as f64 {
+                        // Saturating: a huge max_age (u64::MAX) means "any age", never a wrap.
                         missing.push(Missing::FreshLogin);
                     }
                 }
@@ -235,7 +239,8 @@ pub enum Missing {
     Amr(String),
     /// `acr` is absent, not a string, or not accepted. Name `acr`.
     Acr,
-    /// `max_age` is required but `auth_time` is absent or not a number. Name `auth_time`.
+    /// `max_age` is required but `auth_time` is absent, not a number, or later than
+    /// now plus the leeway (a login in the future cannot be judged). Name `auth_time`.
     AuthTime,
     /// `auth_time` is older than `max_age` plus leeway. Name `fresh_login`.
     FreshLogin,
@@ -440,6 +445,16 @@ mod tests {
         // now - auth_time <= max_age + leeway: exactly at the edge is fine.
         c.auth_time = at(NOW.as_secs() - 360);
         assert!(p.decide(&c, NOW).is_satisfied());
+        // A login in the future: fine within the leeway, unjudgeable beyond it.
+        c.auth_time = at(NOW.as_secs() + 60);
+        assert!(p.decide(&c, NOW).is_satisfied());
+        c.auth_time = at(NOW.as_secs() + 61);
+        assert_eq!(names(&p.decide(&c, NOW)), vec!["auth_time"]);
+        c.auth_time = at(NOW.as_secs() + 86_400);
+        assert_eq!(
+            names(&p.decide(&c, UnixTime::from_secs(NOW.as_secs() + 3000))),
+            vec!["auth_time"]
+        );
         c.auth_time = at(NOW.as_secs() - 361);
         let d = p.decide(&c, NOW);
         assert_eq!(names(&d), vec!["fresh_login"]);

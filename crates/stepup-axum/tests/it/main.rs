@@ -15,6 +15,7 @@
 mod callback;
 mod extract;
 mod login;
+mod review;
 mod sessions;
 mod support;
 mod table;

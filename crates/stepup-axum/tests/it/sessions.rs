@@ -226,6 +226,10 @@ async fn logout_removes_both_cookies_and_ends_the_provider_session() {
         .send(
             Req::new(http::Method::POST, "/logout")
                 .html()
+                .header(
+                    http::HeaderName::from_static("sec-fetch-site"),
+                    "same-origin",
+                )
                 .cookie(SESSION_COOKIE, &session),
         )
         .await;
@@ -250,4 +254,73 @@ async fn logout_removes_both_cookies_and_ends_the_provider_session() {
     );
     reply.assert_removes(SESSION_COOKIE);
     reply.assert_removes(FLOW_COOKIE);
+}
+
+/// A state-changing request carried only by the session cookie must come from the
+/// app's own pages; a cross-site (or same-site sibling) POST is refused with 403, and
+/// so is a cross-site logout.
+#[tokio::test]
+async fn cookie_authenticated_unsafe_requests_must_come_from_the_app() {
+    let app = App::new().await;
+    let session = app.login(&["pwd", "mfa"], Some(10)).await;
+    let post = |site: Option<&'static str>, origin: Option<&str>| {
+        let mut request = Req::new(http::Method::POST, "/mfa").cookie(SESSION_COOKIE, &session);
+        if let Some(site) = site {
+            request = request.header(http::HeaderName::from_static("sec-fetch-site"), site);
+        }
+        if let Some(origin) = origin {
+            request = request.header(http::header::ORIGIN, origin);
+        }
+        request
+    };
+    let own_origin = {
+        let url = url::Url::parse(crate::support::REDIRECT_URI).unwrap();
+        url.origin().ascii_serialization()
+    };
+    for (site, origin, allowed) in [
+        (Some("same-origin"), None, true),
+        (Some("none"), None, true),
+        (None, Some(own_origin.as_str()), true),
+        (Some("same-site"), Some(own_origin.as_str()), false),
+        (Some("cross-site"), None, false),
+        (None, Some("https://evil.example.com"), false),
+        (None, None, false),
+    ] {
+        let reply = app.send(post(site, origin)).await;
+        if allowed {
+            assert_ne!(
+                reply.status,
+                StatusCode::FORBIDDEN,
+                "{site:?} {origin:?}: {reply:?}"
+            );
+        } else {
+            assert_eq!(
+                reply.status,
+                StatusCode::FORBIDDEN,
+                "{site:?} {origin:?}: {reply:?}"
+            );
+            assert_eq!(reply.json()["error"], "cross_site_request");
+        }
+    }
+    // A GET stays a GET: reading needs no origin check.
+    let reply = app
+        .send(Req::get("/mfa").cookie(SESSION_COOKIE, &session))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+
+    let logout = app
+        .send(
+            Req::new(http::Method::POST, "/logout")
+                .header(
+                    http::HeaderName::from_static("sec-fetch-site"),
+                    "cross-site",
+                )
+                .cookie(SESSION_COOKIE, &session),
+        )
+        .await;
+    assert_eq!(logout.status, StatusCode::FORBIDDEN);
+    assert!(
+        logout.cookie(SESSION_COOKIE).is_none(),
+        "a cross-site logout must not clear the session"
+    );
 }

@@ -104,7 +104,7 @@ fn demo_serves_the_step_up_loop_and_stops_on_ctrl_c() {
         ) && authorize.contains("max_age=300"),
         "{authorize}"
     );
-    assert!(header(&headers, "set-cookie").starts_with("stepup_flow="));
+    assert!(header(&headers, "set-cookie").starts_with("stepup_flow_"));
 
     // The provider accepts the request: it answers with its login page (not with an
     // error sent back to the app's callback).
