@@ -5,8 +5,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use stepup::{
-    FetchSettings, KeySource, Policy, Profile, ProviderMetadata, RemoteVerifier, Secret, UnixTime,
-    VerifiedToken, Verifier,
+    FetchSettings, KeySource, Policy, Profile, ProviderMetadata, RemoteVerifier,
+    RemoteVerifierBuilder, Secret, UnixTime, VerifiedToken, Verifier,
 };
 
 use crate::ask::MfaRequest;
@@ -102,14 +102,35 @@ impl Provider {
     /// The core's discovery and fetch errors (`jwks_unreachable`,
     /// `discovery_issuer_mismatch`, `insecure_url`, …).
     pub async fn discover(issuer: &str, client_id: &str) -> Result<Self, Error> {
+        Self::discover_with(issuer, client_id, |builder| builder).await
+    }
+
+    /// [`discover`](Self::discover), with the verifier's settings adjusted by
+    /// `configure` (a token cache, algorithms, cache and fetch settings, …).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), stepup_axum::Error> {
+    /// let provider = stepup_axum::Provider::discover_with("https://login.example.com", "my-api", |b| {
+    ///     b.with_token_cache(stepup::TokenCacheSettings::default())
+    /// })
+    /// .await?;
+    /// # let _ = provider; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`discover`](Self::discover).
+    pub async fn discover_with(
+        issuer: &str,
+        client_id: &str,
+        configure: impl FnOnce(RemoteVerifierBuilder) -> RemoteVerifierBuilder,
+    ) -> Result<Self, Error> {
         let metadata = stepup::discover(issuer, &FetchSettings::default()).await?;
-        let verifier = RemoteVerifier::builder(
+        let builder = RemoteVerifier::builder(
             issuer,
             client_id,
             KeySource::JwksUrl(metadata.jwks_uri.clone()),
-        )
-        .build()
-        .await?;
+        );
+        let verifier = configure(builder).build().await?;
         Self::new(metadata, verifier)
     }
 

@@ -67,6 +67,7 @@ mod profile;
 mod remote;
 mod sign;
 mod time;
+mod token_cache;
 mod validate;
 mod verifier;
 
@@ -84,6 +85,7 @@ pub use remote::{
 };
 pub use sign::{GeneratedKey, KeyKind, SigningKey, generate_key};
 pub use time::{NumericDate, UnixTime};
+pub use token_cache::{TokenCacheSettings, TokenCacheStats};
 pub use verifier::{
     DEFAULT_LEEWAY, Limits, VerifiedToken, Verifier, VerifierBuilder, decode_unverified,
 };

@@ -11,6 +11,7 @@ use crate::jws::{self, Header, TokenKind};
 use crate::key::KeySet;
 use crate::policy::{Decision, Policy};
 use crate::time::UnixTime;
+use crate::token_cache::{TokenCache, TokenCacheSettings, TokenCacheStats};
 use crate::validate;
 
 /// Default leeway for clock skew, in seconds (DESIGN.md §3).
@@ -67,6 +68,7 @@ pub struct Verifier {
 struct Inner {
     config: Config,
     keys: KeySet,
+    cache: Option<TokenCache>,
 }
 
 /// The settings of a verifier, apart from its keys (which a remote key source swaps).
@@ -90,6 +92,7 @@ pub struct VerifierBuilder {
     leeway: u64,
     kind: TokenKind,
     limits: Limits,
+    cache: Option<TokenCacheSettings>,
 }
 
 impl VerifierBuilder {
@@ -115,6 +118,14 @@ impl VerifierBuilder {
     /// Size and depth limits. Default [`Limits::default`].
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Keeps verified tokens in a bounded cache, so a token seen again is not
+    /// checked for its signature again (its claims are, at every call). Only
+    /// [`Verifier::verify`] uses it, never the nonce-checking login path. Default: off.
+    pub fn with_token_cache(mut self, settings: TokenCacheSettings) -> Self {
+        self.cache = Some(settings);
         self
     }
 
@@ -160,6 +171,7 @@ impl VerifierBuilder {
                     limits: self.limits,
                 },
                 keys: self.keys,
+                cache: self.cache.map(TokenCache::new),
             }),
         })
     }
@@ -213,6 +225,7 @@ impl Verifier {
             leeway: DEFAULT_LEEWAY,
             kind: TokenKind::IdToken,
             limits: Limits::default(),
+            cache: None,
         }
     }
 
@@ -290,13 +303,28 @@ impl Verifier {
         &self.inner.keys
     }
 
+    /// Hits and misses of the token cache (zeros without one).
+    pub fn token_cache_stats(&self) -> TokenCacheStats {
+        self.inner
+            .cache
+            .as_ref()
+            .map(TokenCache::stats)
+            .unwrap_or_default()
+    }
+
     fn verify_inner(
         &self,
         token: &str,
         now: UnixTime,
         nonce: Option<&str>,
     ) -> Result<VerifiedToken, Error> {
-        verify_token(&self.inner.config, &self.inner.keys, token, now, nonce)
+        match (&self.inner.cache, nonce) {
+            // A local key set never changes: generation 0.
+            (Some(cache), None) => {
+                verify_cached(&self.inner.config, &self.inner.keys, cache, 0, token, now)
+            }
+            _ => verify_token(&self.inner.config, &self.inner.keys, token, now, nonce),
+        }
     }
 }
 
@@ -304,6 +332,33 @@ impl Verifier {
 /// The message names claim values but never the token or key material.
 pub(crate) fn log_rejection(error: &Error) {
     tracing::debug!(target: "stepup::reject", code = error.code(), "{error}");
+}
+
+/// [`verify_token`] through `cache`: a token verified before with key set
+/// `generation` has its claims checked again at `now`; its signature is not.
+pub(crate) fn verify_cached(
+    config: &Config,
+    keys: &KeySet,
+    cache: &TokenCache,
+    generation: u64,
+    token: &str,
+    now: UnixTime,
+) -> Result<VerifiedToken, Error> {
+    if token.len() > config.limits.max_token_len {
+        return verify_token(config, keys, token, now, None);
+    }
+    if let Some(hit) = cache.get(token, generation, now.as_secs()) {
+        return match validate::claims(config, hit.claims(), now, None) {
+            Ok(()) => Ok(hit),
+            Err(error) => {
+                log_rejection(&error);
+                Err(error)
+            }
+        };
+    }
+    let verified = verify_token(config, keys, token, now, None)?;
+    cache.insert(token, &verified, generation, config.leeway);
+    Ok(verified)
 }
 
 /// The whole verification of one token against `config` and a key set snapshot.

@@ -611,6 +611,31 @@ async fn remembered_missing_kid_is_unavailable_not_invalid_while_fetches_fail() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_cache_is_flushed_when_the_key_set_changes() {
+    let server = Server::start().await;
+    let (old, new) = (Signer::new(), Signer::new());
+    server.set("/jwks", Reply::json(&jwks(&[&old])));
+    let verifier = RemoteVerifier::builder(ISSUER, CLIENT, KeySource::JwksUrl(server.url("/jwks")))
+        .with_fetch_settings(quick_fetch())
+        .with_cache_settings(quick_cache())
+        .with_token_cache(stepup::TokenCacheSettings::default())
+        .build()
+        .await
+        .unwrap();
+    let token = old.token(ISSUER);
+    assert!(verifier.verify(&token, now()).await.is_ok());
+    assert!(verifier.verify(&token, now()).await.is_ok());
+    assert_eq!(verifier.token_cache_stats().hits, 1);
+    // The provider drops the key: after the refresh the cached verdict is gone and
+    // the token is refused, exactly as without a cache.
+    server.set("/jwks", Reply::json(&jwks(&[&new])));
+    verifier.refresh().await.unwrap();
+    assert_eq!(code(verifier.verify(&token, now()).await), "key_not_found");
+    assert_eq!(verifier.token_cache_stats().hits, 1);
+    assert_eq!(verifier.token_cache_stats().entries, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_kid_does_not_settle_for_a_fetch_that_started_before_it() {
     let server = Server::start().await;
     let (old, new) = (Signer::new(), Signer::new());

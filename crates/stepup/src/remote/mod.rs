@@ -24,6 +24,7 @@ use crate::jws::{self, TokenKind};
 use crate::key::KeySet;
 use crate::policy::{Decision, Policy};
 use crate::time::UnixTime;
+use crate::token_cache::{TokenCache, TokenCacheSettings, TokenCacheStats};
 use crate::verifier::{self, Config, DEFAULT_LEEWAY, Limits, VerifiedToken};
 
 /// Where a remote verifier gets its keys.
@@ -153,6 +154,8 @@ pub struct RemoteVerifier {
 struct Inner {
     config: Config,
     cache: Arc<Cache>,
+    /// Verified Bearer tokens, per key set generation.
+    tokens: Option<TokenCache>,
     /// The JWKS URL for messages (redacted: no user info, no query).
     jwks_url: String,
 }
@@ -169,6 +172,7 @@ pub struct RemoteVerifierBuilder {
     limits: Limits,
     fetch: FetchSettings,
     cache: CacheSettings,
+    tokens: Option<TokenCacheSettings>,
 }
 
 impl RemoteVerifierBuilder {
@@ -220,6 +224,16 @@ impl RemoteVerifierBuilder {
         self
     }
 
+    /// Keeps verified tokens in a bounded cache for the current key set, so a token
+    /// seen again is not checked for its signature again (its claims are, at every
+    /// call, and the key set must still be usable). A new key set flushes it. Only
+    /// [`RemoteVerifier::verify`] uses it, never the nonce-checking login path.
+    /// Default: off.
+    pub fn with_token_cache(mut self, settings: TokenCacheSettings) -> Self {
+        self.tokens = Some(settings);
+        self
+    }
+
     /// Checks the settings, runs discovery if asked, fetches the first key set and
     /// starts the background refresh on the current tokio runtime.
     ///
@@ -261,6 +275,7 @@ impl RemoteVerifierBuilder {
                     limits: self.limits,
                 },
                 cache,
+                tokens: self.tokens.map(TokenCache::new),
                 jwks_url,
             }),
         })
@@ -285,6 +300,7 @@ impl RemoteVerifier {
             limits: Limits::default(),
             fetch: FetchSettings::default(),
             cache: CacheSettings::default(),
+            tokens: None,
         }
     }
 
@@ -384,6 +400,15 @@ impl RemoteVerifier {
         self.inner.cache.stats()
     }
 
+    /// Hits and misses of the token cache (zeros without one).
+    pub fn token_cache_stats(&self) -> TokenCacheStats {
+        self.inner
+            .tokens
+            .as_ref()
+            .map(TokenCache::stats)
+            .unwrap_or_default()
+    }
+
     /// The current key set (whatever its age).
     pub fn keys(&self) -> Arc<KeySet> {
         self.inner.cache.keys()
@@ -438,11 +463,22 @@ impl RemoteVerifier {
         now: UnixTime,
         nonce: Option<&str>,
     ) -> (Result<VerifiedToken, Error>, Option<Seen>) {
+        let config = &self.inner.config;
         match self.inner.cache.current() {
-            Ok(snapshot) => (
-                verifier::verify_token(&self.inner.config, &snapshot.keys, token, now, nonce),
-                Some(snapshot.seen()),
-            ),
+            Ok(snapshot) => {
+                let result = match (&self.inner.tokens, nonce) {
+                    (Some(tokens), None) => verifier::verify_cached(
+                        config,
+                        &snapshot.keys,
+                        tokens,
+                        snapshot.generation,
+                        token,
+                        now,
+                    ),
+                    _ => verifier::verify_token(config, &snapshot.keys, token, now, nonce),
+                };
+                (result, Some(snapshot.seen()))
+            }
             Err(error) => (Err(error), None),
         }
     }

@@ -5,6 +5,7 @@
 
 mod properties;
 mod rules;
+mod token_cache;
 mod util;
 mod vectors;
 mod wycheproof;
