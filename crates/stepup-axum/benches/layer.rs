@@ -19,50 +19,13 @@ use axum::body::Body;
 use axum::response::Response;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::{Request, header};
-use serde_json::json;
-use stepup::{KeySet, Policy, ProviderMetadata, SigningKey, UnixTime, Verifier};
-use stepup_axum::{Client, Clock, Provider, SessionKeys, StepUp};
+use stepup::{Policy, UnixTime};
 use tower::{Layer as _, ServiceExt as _};
 
-const ISSUER: &str = "http://127.0.0.1:9000";
-const NOW: i64 = 1_700_000_100;
+#[path = "fixture/mod.rs"]
+mod fixture;
 
-fn fixture() -> (StepUp, Verifier, String) {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/keys");
-    let private = std::fs::read_to_string(format!("{dir}/rsa-2048.private.pem")).unwrap();
-    let public = std::fs::read_to_string(format!("{dir}/rsa-2048.public.pem")).unwrap();
-    let token = SigningKey::from_pem(&private, Some(stepup::Alg::RS256))
-        .unwrap()
-        .sign(&json!({
-            "iss": ISSUER, "sub": "alice", "aud": "demo-app",
-            "iat": NOW - 100, "exp": NOW + 3600, "auth_time": NOW - 100,
-            "amr": ["pwd", "otp", "mfa"], "email": "alice@example.com",
-        }))
-        .unwrap();
-    let verifier = Verifier::builder(
-        ISSUER,
-        "demo-app",
-        KeySet::from_public_key(&public).unwrap(),
-    )
-    .build()
-    .unwrap();
-    let metadata = ProviderMetadata::new(
-        ISSUER,
-        format!("{ISSUER}/authorize"),
-        format!("{ISSUER}/token"),
-        format!("{ISSUER}/jwks.json"),
-        None,
-    )
-    .unwrap();
-    let provider = Provider::new(metadata, verifier.clone()).unwrap();
-    let client = Client::public("demo-app", "http://127.0.0.1:3000/callback");
-    let keys = SessionKeys::new([b"bench-session-key-0123456789abcdef".as_slice()]).unwrap();
-    let stepup = StepUp::builder(provider, client, keys)
-        .with_clock(Clock::from_fn(|| UnixTime::from_secs(NOW)))
-        .build()
-        .unwrap();
-    (stepup, verifier, token)
-}
+use fixture::{NOW, fixture};
 
 fn layer(c: &mut Criterion) {
     let (stepup, verifier, token) = fixture();

@@ -68,13 +68,10 @@ fn authorization(headers: &HeaderMap) -> Authorization<'_> {
     // RFC 6750 §2.1: "Bearer", one space, the token. Anything else that starts with
     // "Bearer" (a tab, no space, "Bearerx") is a broken Bearer header, not another scheme.
     match text[6..].strip_prefix(' ') {
+        // Whitespace inside the token is left to the verifier, which refuses every
+        // byte outside base64url and `.` (scanning here would cost as much again).
         Some(token) if !token.trim_matches(' ').is_empty() => {
-            let token = token.trim_matches(' ');
-            if token.contains([' ', '\t']) {
-                Authorization::Malformed("the Bearer token contains whitespace")
-            } else {
-                Authorization::Bearer(token)
-            }
+            Authorization::Bearer(token.trim_matches(' '))
         }
         Some(_) => Authorization::Malformed("the Bearer token is empty"),
         None => Authorization::Malformed(

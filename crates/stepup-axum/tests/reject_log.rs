@@ -8,8 +8,6 @@
 // Test helpers panic on broken fixtures by design.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::sync::{Arc, Mutex};
-
 use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
@@ -17,50 +15,12 @@ use http::{Request, header};
 use serde_json::json;
 use stepup::{Alg, KeySet, Policy, ProviderMetadata, SigningKey, UnixTime, Verifier};
 use stepup_axum::{Client, Clock, Provider, SessionKeys, StepUp};
+use stepup_testkit::log::Recorder;
 use tower::ServiceExt as _;
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Level, Metadata, Subscriber};
+use tracing::Level;
 
 const ISSUER: &str = "http://127.0.0.1:9";
 const NOW: i64 = 1_700_000_000;
-
-/// Records (target, level, fields) of every event.
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<(String, Level, String)>>>);
-
-struct Fields(String);
-
-impl Visit for Fields {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.push_str(&format!("{}={:?} ", field.name(), value));
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.push_str(&format!("{}={} ", field.name(), value));
-    }
-}
-
-impl Subscriber for Recorder {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &Attributes<'_>) -> Id {
-        Id::from_u64(1)
-    }
-    fn record(&self, _: &Id, _: &Record<'_>) {}
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn event(&self, event: &Event<'_>) {
-        let mut fields = Fields(String::new());
-        event.record(&mut fields);
-        let meta = event.metadata();
-        self.0
-            .lock()
-            .unwrap()
-            .push((meta.target().to_owned(), *meta.level(), fields.0));
-    }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
-}
 
 fn key(name: &str) -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/keys/");
@@ -69,8 +29,7 @@ fn key(name: &str) -> String {
 
 #[tokio::test]
 async fn each_refusal_is_logged_once_with_its_code() {
-    let recorder = Recorder::default();
-    tracing::subscriber::set_global_default(recorder.clone()).unwrap();
+    let recorder = Recorder::install_global();
 
     let keys = KeySet::from_public_key(&key("ec-p256.public.pem")).unwrap();
     let verifier = Verifier::builder(ISSUER, "app", keys).build().unwrap();
@@ -119,16 +78,16 @@ async fn each_refusal_is_logged_once_with_its_code() {
     assert_eq!(call(Some(expired.clone())).await, 401);
     assert_eq!(call(Some(weak.clone())).await, 401);
 
-    let events = recorder.0.lock().unwrap();
+    let events = recorder.events();
     let rejections: Vec<_> = events
         .iter()
-        .filter(|(target, ..)| target == "stepup::reject")
+        .filter(|event| event.target == "stepup::reject")
         .collect();
     let codes: Vec<&str> = rejections
         .iter()
-        .map(|(_, _, fields)| {
-            let start = fields.find("code=").unwrap() + 5;
-            fields[start..].split(' ').next().unwrap()
+        .map(|event| {
+            let start = event.fields.find("code=").unwrap() + 5;
+            event.fields[start..].split(' ').next().unwrap()
         })
         .collect();
     assert_eq!(
@@ -136,10 +95,10 @@ async fn each_refusal_is_logged_once_with_its_code() {
         ["no_credentials", "token_expired", "step_up_required"],
         "{events:?}"
     );
-    for (_, level, fields) in &rejections {
-        assert_eq!(*level, Level::DEBUG);
+    for event in &rejections {
+        assert_eq!(event.level, Level::DEBUG);
         assert!(
-            !fields.contains(&expired) && !fields.contains(&weak),
+            !event.fields.contains(&expired) && !event.fields.contains(&weak),
             "a token was logged"
         );
     }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Instructions per request (callgrind) through the stepup-axum layer vs calling the
+# verifier directly, for the cases of `cargo bench -p stepup-axum --bench layer`.
+# Counts are repeatable on a shared machine where wall time drifts. Needs valgrind.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet -p stepup-axum --example layer_instructions
+bin=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/examples/layer_instructions
+
+count() { # case n -> total instructions
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" 2>&1 \
+    | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+per_call() { # case n -> instructions per request
+  local a b
+  a=$(count "$1" "$2"); b=$(count "$1" $((2 * $2)))
+  echo $(((b - a) / $2))
+}
+
+verify=$(per_call verify 100)
+passthrough=$(per_call passthrough 400)
+bearer=$(per_call layer_bearer 100)
+session=$(per_call layer_session 400)
+echo "| case | instructions per request |"
+echo "|---|---|"
+echo "| Verifier::verify + policy (RS256) | $verify |"
+echo "| request to the inner service, no layer | $passthrough |"
+echo "| layer, Bearer token | $bearer (layer's own: $((bearer - verify - passthrough))) |"
+echo "| layer, session cookie (open + policy) | $session |"
