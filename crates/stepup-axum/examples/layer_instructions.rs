@@ -66,7 +66,7 @@ fn main() {
                     .header(header::AUTHORIZATION, &bearer)
                     .body(Body::empty())
                     .unwrap();
-                let response = runtime.block_on(inner.clone().oneshot(request)).unwrap();
+                let response = runtime.block_on(inner.oneshot(request)).unwrap();
                 black_box(response);
             }
             "layer_bearer" | "layer_session" => {
