@@ -7,61 +7,19 @@
 // Test helpers panic on broken fixtures by design.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::sync::{Arc, Mutex};
-
-use tracing::field::{Field, Visit};
-use tracing::span::{Attributes, Id, Record};
-use tracing::{Event, Level, Metadata, Subscriber};
-
 use serde_json::json;
 use stepup::{Alg, KeySet, SigningKey, UnixTime, Verifier};
+use stepup_testkit::log::Recorder;
+use tracing::Level;
 
 fn key(name: &str) -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/keys/");
     std::fs::read_to_string(format!("{path}{name}")).unwrap()
 }
 
-/// Records (target, level, fields) of every event.
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<(String, Level, String)>>>);
-
-struct Fields(String);
-
-impl Visit for Fields {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.push_str(&format!("{}={:?} ", field.name(), value));
-    }
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.push_str(&format!("{}={} ", field.name(), value));
-    }
-}
-
-impl Subscriber for Recorder {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &Attributes<'_>) -> Id {
-        Id::from_u64(1)
-    }
-    fn record(&self, _: &Id, _: &Record<'_>) {}
-    fn record_follows_from(&self, _: &Id, _: &Id) {}
-    fn event(&self, event: &Event<'_>) {
-        let mut fields = Fields(String::new());
-        event.record(&mut fields);
-        let meta = event.metadata();
-        self.0
-            .lock()
-            .unwrap()
-            .push((meta.target().to_owned(), *meta.level(), fields.0));
-    }
-    fn enter(&self, _: &Id) {}
-    fn exit(&self, _: &Id) {}
-}
-
 #[test]
 fn each_rejection_is_logged_once_with_its_code() {
-    let recorder = Recorder::default();
-    tracing::subscriber::set_global_default(recorder.clone()).unwrap();
+    let recorder = Recorder::install_global();
     let keys = KeySet::from_public_key(&key("ec-p256.public.pem")).unwrap();
     let v = Verifier::builder("https://op", "c", keys).build().unwrap();
     let signer = SigningKey::from_pem(&key("ec-p256.private.pem"), Some(Alg::ES256)).unwrap();
@@ -72,14 +30,15 @@ fn each_rejection_is_logged_once_with_its_code() {
     assert!(v.verify(&expired, now).is_err());
     assert!(v.verify(&good, now).is_ok());
 
-    let events = recorder.0.lock().unwrap();
+    let events = recorder.events();
     let rejections: Vec<_> = events
         .iter()
-        .filter(|(target, ..)| target == "stepup::reject")
+        .filter(|event| event.target == "stepup::reject")
         .collect();
     assert_eq!(rejections.len(), 1, "{events:?}");
-    let (_, level, fields) = rejections[0];
-    assert_eq!(*level, Level::DEBUG);
+    let rejection = rejections[0];
+    assert_eq!(rejection.level, Level::DEBUG);
+    let fields = &rejection.fields;
     assert!(fields.contains("code=token_expired"), "{fields}");
     assert!(!fields.contains(&expired), "the token must not be logged");
 }
