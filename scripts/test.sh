@@ -4,6 +4,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "==> cargo test (all crates, all features)"
+# The gateway's proxy tests (crates/stepup-gateway/tests/it/proxies.rs) run the committed
+# example configs with real nginx and Caddy. Locally they are skipped when either is missing;
+# with STEPUP_REQUIRE_PROXY_TESTS=1 (CI, .ci/run) a missing proxy is a failure.
+has_nginx() { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; }
+if [ "${STEPUP_REQUIRE_PROXY_TESTS:-}" = 1 ]; then
+  if [ "${STEPUP_SKIP_PROXY_TESTS:-}" = 1 ] || ! has_nginx || ! command -v caddy >/dev/null; then
+    echo "error: STEPUP_REQUIRE_PROXY_TESTS=1 but nginx or caddy is missing (or the skip variable is set)" \
+      "(Debian: apt-get install nginx-light caddy)" >&2
+    exit 1
+  fi
+elif ! has_nginx || ! command -v caddy >/dev/null; then
+  echo "==> SKIPPED gateway proxy tests (real nginx and Caddy): apt-get install nginx-light caddy to run them"
+  export STEPUP_SKIP_PROXY_TESTS=1
+fi
 # The browser tests (crates/stepup-issuer/tests/browser.rs, crates/stepup-axum/tests/browser.rs)
 # drive headless Chromium through chromedriver. Locally they are skipped when chromedriver is
 # missing; with STEPUP_REQUIRE_BROWSER_TESTS=1 (CI, .ci/run) a missing chromedriver is a failure.

@@ -28,6 +28,10 @@ pub const START_PATH: &str = "/stepup/start";
 pub const CALLBACK_PATH: &str = "/stepup/callback";
 /// Logout.
 pub const LOGOUT_PATH: &str = "/stepup/logout";
+/// The page behind nginx's `error_page 403 = /stepup/denied` (the example config): the
+/// gateway's answer to a request it refused with 403 (no rule allows it, or a
+/// cookie-authenticated change from another site), in place of nginx's own page.
+pub const DENIED_PATH: &str = "/stepup/denied";
 
 /// The running gateway's shared state. Until the provider has been reached, auth
 /// answers 503 (never an allow) and `/readyz` says not ready.
@@ -73,7 +77,12 @@ impl Gateway {
     /// The discovery or key fetch error.
     pub async fn connect(&self) -> Result<(), stepup_axum::Error> {
         let settings = &self.settings;
-        let provider = Provider::discover(&settings.issuer, &settings.client_id).await?;
+        // Bearer tokens go through a bounded verified-token cache: a token seen again
+        // costs its claim checks, not its signature (flushed when the keys change).
+        let provider = Provider::discover_with(&settings.issuer, &settings.client_id, |b| {
+            b.with_token_cache(stepup::TokenCacheSettings::default())
+        })
+        .await?;
         self.connect_with(provider)
     }
 
@@ -138,7 +147,10 @@ pub fn router(gateway: Arc<Gateway>) -> Router {
         .route("/auth/nginx", get(nginx))
         .route("/auth/forward", any(forward))
         .route("/auth/envoy", any(envoy))
+        // The site's root: Envoy appends "/" to path_prefix.
+        .route("/auth/envoy/", any(envoy))
         .route("/auth/envoy/{*rest}", any(envoy))
+        .route(DENIED_PATH, any(denied))
         .route("/stepup/{*rest}", any(flow))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
@@ -226,7 +238,8 @@ async fn decide(
         gw.settings
             .rule_for(original.host.as_deref(), original.method.as_str(), &path)
     else {
-        return ("no_rule", None, refuse_plain(&Refusal::NoRule, kind));
+        let response = refuse_plain(&Refusal::NoRule, kind);
+        return ("no_rule", None, tag_forbidden(response, &Refusal::NoRule));
     };
     let rule_name = rule.index.to_string();
     let Some(policy) = &rule.policy else {
@@ -264,6 +277,7 @@ async fn decide(
                 Refusal::Invalid(_) => "invalid",
                 Refusal::StepUp(_) => "step_up",
                 Refusal::Unavailable(_) => "unavailable",
+                Refusal::CrossSite => "cross_site",
                 _ => "error",
             };
             let response = stepup.answer(
@@ -273,9 +287,36 @@ async fn decide(
                 &login,
                 dialect.redirect(),
             );
-            (outcome, Some(rule_name), response)
+            (outcome, Some(rule_name), tag_forbidden(response, &refusal))
         }
     }
+}
+
+/// Names why a 403 answer refused ([`Refusal::code`]), for a proxy that shows another
+/// page in its place: the nginx example passes it on to `/stepup/denied`.
+const REFUSAL_HEADER: &str = "x-stepup-refusal";
+
+fn tag_forbidden(mut response: Response, refusal: &Refusal) -> Response {
+    if response.status() == StatusCode::FORBIDDEN {
+        response
+            .headers_mut()
+            .insert(REFUSAL_HEADER, HeaderValue::from_static(refusal.code()));
+    }
+    response
+}
+
+/// `/stepup/denied`: the gateway's 403 answer again, for a proxy that cannot pass the
+/// auth endpoint's own 403 on (nginx `auth_request` keeps only the status; the example
+/// config maps it here with `X-Stepup-Refusal` from the auth answer). A request no rule
+/// allows, or a cookie-authenticated change from another site. Whether or not the
+/// provider is reached; the header only picks which of the two explanations is shown.
+async fn denied(method: Method, headers: HeaderMap) -> Response {
+    let cross_site = Refusal::CrossSite;
+    let refusal = match headers.get(REFUSAL_HEADER) {
+        Some(code) if code.as_bytes() == cross_site.code().as_bytes() => cross_site,
+        _ => Refusal::NoRule,
+    };
+    refuse_plain(&refusal, ClientKind::of(&method, &headers))
 }
 
 /// A refusal answered without a login URL (no rule, not ready).
@@ -334,11 +375,14 @@ async fn readyz(State(gw): State<Arc<Gateway>>) -> Response {
 }
 
 async fn metrics(State(gw): State<Arc<Gateway>>) -> Response {
-    let stats = gw.stepup().and_then(|s| match s.provider().verifier() {
-        stepup_axum::TokenVerifier::Remote(remote) => Some(remote.stats()),
-        stepup_axum::TokenVerifier::Local(_) => None,
-    });
-    let body = gw.metrics.render(stats.as_ref(), gw.is_ready());
+    let (stats, tokens) = match gw.stepup().map(|s| s.provider().verifier()) {
+        Some(stepup_axum::TokenVerifier::Remote(remote)) => {
+            (Some(remote.stats()), Some(remote.token_cache_stats()))
+        }
+        Some(stepup_axum::TokenVerifier::Local(local)) => (None, Some(local.token_cache_stats())),
+        None => (None, None),
+    };
+    let body = gw.metrics.render(stats.as_ref(), tokens, gw.is_ready());
     let mut response = Response::new(Body::from(body));
     response.headers_mut().insert(
         header::CONTENT_TYPE,

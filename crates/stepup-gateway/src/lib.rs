@@ -24,7 +24,9 @@ mod path;
 mod serve;
 mod setup;
 
-pub use app::{CALLBACK_PATH, Gateway, LOGOUT_PATH, START_PATH, connect_with_retry, router};
+pub use app::{
+    CALLBACK_PATH, DENIED_PATH, Gateway, LOGOUT_PATH, START_PATH, connect_with_retry, router,
+};
 pub use config::{
     ClientAuthName, ConfigError, DEFAULT_LIFETIME, FileConfig, ProviderConfig, Require, Rule,
     RuleConfig, SessionConfig,

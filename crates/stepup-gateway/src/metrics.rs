@@ -10,7 +10,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use stepup::RemoteStats;
+use stepup::{RemoteStats, TokenCacheStats};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct DecisionLabels {
@@ -36,6 +36,8 @@ pub struct Metrics {
     jwks_stale_serves: Gauge,
     jwks_unknown_kid_refetches: Gauge,
     keys_in_use: Gauge,
+    token_cache_hits: Gauge,
+    token_cache_misses: Gauge,
 }
 
 fn latency_histogram() -> Histogram {
@@ -94,6 +96,16 @@ impl Metrics {
             "Refetches caused by an unknown kid",
         );
         let keys_in_use = gauge(&mut registry, "jwks_keys_in_use", "Keys in the current set");
+        let token_cache_hits = gauge(
+            &mut registry,
+            "token_cache_hits",
+            "Bearer verifications answered from the verified-token cache",
+        );
+        let token_cache_misses = gauge(
+            &mut registry,
+            "token_cache_misses",
+            "Bearer verifications that checked the signature",
+        );
         Self {
             registry: Mutex::new(registry),
             decisions,
@@ -104,6 +116,8 @@ impl Metrics {
             jwks_stale_serves,
             jwks_unknown_kid_refetches,
             keys_in_use,
+            token_cache_hits,
+            token_cache_misses,
         }
     }
 
@@ -128,7 +142,12 @@ impl Metrics {
     }
 
     /// The OpenMetrics text, with the key-cache figures as of now.
-    pub fn render(&self, stats: Option<&RemoteStats>, ready: bool) -> String {
+    pub fn render(
+        &self,
+        stats: Option<&RemoteStats>,
+        tokens: Option<TokenCacheStats>,
+        ready: bool,
+    ) -> String {
         let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         self.ready.set(i64::from(ready));
         if let Some(stats) = stats {
@@ -139,6 +158,10 @@ impl Metrics {
                 .set(clamp(stats.unknown_kid_refetches));
             self.keys_in_use
                 .set(i64::try_from(stats.keys_in_use).unwrap_or(i64::MAX));
+        }
+        if let Some(tokens) = tokens {
+            self.token_cache_hits.set(clamp(tokens.hits));
+            self.token_cache_misses.set(clamp(tokens.misses));
         }
         let mut text = String::new();
         // A poisoned lock only means a panic elsewhere mid-encode; the registry is intact.
@@ -159,7 +182,7 @@ mod tests {
         let metrics = Metrics::new();
         metrics.record("nginx", "allowed", Some("0"), Duration::from_micros(50));
         metrics.record("nginx", "allowed", Some("0"), Duration::from_micros(70));
-        let text = metrics.render(None, true);
+        let text = metrics.render(None, None, true);
         assert!(
             text.contains(
                 "stepup_decisions_total{dialect=\"nginx\",outcome=\"allowed\",rule=\"0\"} 2"
