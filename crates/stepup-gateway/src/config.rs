@@ -87,7 +87,8 @@ pub enum ClientAuthName {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SessionConfig {
-    /// Files of at least 32 bytes each; the first seals, all open.
+    /// Files of at least 32 bytes each; the first seals, all open. Relative paths are
+    /// relative to the configuration file.
     pub key_files: Vec<PathBuf>,
     /// Seconds a session lasts. Default 12 hours.
     #[serde(default = "default_lifetime")]
@@ -209,10 +210,24 @@ impl FileConfig {
     ///
     /// # Errors
     /// A [`ConfigError`] when the file cannot be read or parsed.
+    /// Relative paths in it (`client_secret_file`, `key_files`) are taken relative to
+    /// the file's own directory, not the working directory.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| error("config", format!("cannot read {}: {e}", path.display())))?;
-        Self::from_toml(&text)
+        let mut config = Self::from_toml(&text)?;
+        if let Some(dir) = path.parent() {
+            let anchor = |file: &mut PathBuf| {
+                if file.is_relative() {
+                    *file = dir.join(&*file);
+                }
+            };
+            if let Some(file) = config.provider.client_secret_file.as_mut() {
+                anchor(file);
+            }
+            config.session.key_files.iter_mut().for_each(anchor);
+        }
+        Ok(config)
     }
 
     /// The rules with compiled globs and policies, checked.
@@ -312,6 +327,23 @@ key_files = ["/run/secrets/session-key"]
 
     fn config(rules: &str) -> FileConfig {
         FileConfig::from_toml(&format!("{BASE}{rules}")).unwrap()
+    }
+
+    #[test]
+    fn relative_secret_paths_are_relative_to_the_file() {
+        let dir = std::env::temp_dir().join(format!("stepup-gw-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("stepup.toml");
+        std::fs::write(
+            &file,
+            BASE.replace("/run/secrets/session-key", "keys/session")
+                .replace("client_id = \"app\"", "client_id = \"app\"\nclient_secret_file = \"secret\""),
+        )
+        .unwrap();
+        let config = FileConfig::load(&file).unwrap();
+        assert_eq!(config.session.key_files, [dir.join("keys/session")]);
+        assert_eq!(config.provider.client_secret_file, Some(dir.join("secret")));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

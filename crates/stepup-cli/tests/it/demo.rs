@@ -43,24 +43,36 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no {name} header in {headers:?}"))
 }
 
+/// Kills the demo if the test fails before it stops it (no servers left behind).
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn demo_serves_the_step_up_loop_and_stops_on_ctrl_c() {
     let state = temp_dir("demo-state");
-    let mut child = stepup()
-        .args([
-            "demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--issuer-listen",
-            "127.0.0.1:0",
-            "--state-dir",
-        ])
-        .arg(&state)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
+    let mut child = KillOnDrop(
+        stepup()
+            .args([
+                "demo",
+                "--listen",
+                "127.0.0.1:0",
+                "--issuer-listen",
+                "127.0.0.1:0",
+                "--state-dir",
+            ])
+            .arg(&state)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let mut banner = String::new();
     let app = loop {
@@ -115,13 +127,13 @@ fn demo_serves_the_step_up_loop_and_stops_on_ctrl_c() {
 
     // Ctrl-C stops both servers and the command exits 0.
     let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-INT", &child.0.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = child.0.try_wait().unwrap() {
             break status;
         }
         assert!(
