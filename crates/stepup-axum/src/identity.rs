@@ -23,22 +23,28 @@ pub struct Identity {
 
 #[derive(Debug)]
 struct Inner {
-    claims: Claims,
+    login: Login,
     email: Option<String>,
     source: CredentialSource,
     stepped_up_for: Vec<String>,
-    token: Option<VerifiedToken>,
+}
+
+/// Where the claims live: in the verified token (not copied: this runs on every
+/// Bearer request), or rebuilt from a session.
+#[derive(Debug)]
+enum Login {
+    Token(VerifiedToken),
+    Session(Claims),
 }
 
 impl Identity {
     pub(crate) fn from_token(token: VerifiedToken, source: CredentialSource) -> Self {
         Self {
             inner: Arc::new(Inner {
-                claims: token.claims().clone(),
+                login: Login::Token(token),
                 email: None,
                 source,
                 stepped_up_for: Vec::new(),
-                token: Some(token),
             }),
         }
     }
@@ -50,29 +56,27 @@ impl Identity {
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
-                claims,
+                login: Login::Session(claims),
                 email,
                 source: CredentialSource::Session,
                 stepped_up_for,
-                token: None,
             }),
         }
     }
 
     /// The subject (`sub`): the user's id at the provider.
     pub fn sub(&self) -> &str {
-        self.inner.claims.sub.as_deref().unwrap_or_default()
+        self.claims().sub.as_deref().unwrap_or_default()
     }
 
     /// The issuer (`iss`).
     pub fn iss(&self) -> &str {
-        self.inner.claims.iss.as_deref().unwrap_or_default()
+        self.claims().iss.as_deref().unwrap_or_default()
     }
 
     /// The `amr` values (empty when absent or not an array of strings).
     pub fn amr(&self) -> &[String] {
-        self.inner
-            .claims
+        self.claims()
             .amr
             .value()
             .map(Vec::as_slice)
@@ -81,12 +85,12 @@ impl Identity {
 
     /// The `acr`, when present as a string.
     pub fn acr(&self) -> Option<&str> {
-        self.inner.claims.acr.value().map(String::as_str)
+        self.claims().acr.value().map(String::as_str)
     }
 
     /// When the user last authenticated (`auth_time`), when present as a number.
     pub fn auth_time(&self) -> Option<NumericDate> {
-        self.inner.claims.auth_time.value().copied()
+        self.claims().auth_time.value().copied()
     }
 
     /// The `email` claim, when the login has one as a string.
@@ -98,7 +102,7 @@ impl Identity {
         struct Email {
             email: Option<serde_json::Value>,
         }
-        let token = self.inner.token.as_ref()?;
+        let token = self.token()?;
         match token.deserialize_claims::<Email>().ok()?.email {
             Some(serde_json::Value::String(email)) => Some(email),
             _ => None,
@@ -112,12 +116,18 @@ impl Identity {
 
     /// All standard claims as typed values.
     pub fn claims(&self) -> &Claims {
-        &self.inner.claims
+        match &self.inner.login {
+            Login::Token(token) => token.claims(),
+            Login::Session(claims) => claims,
+        }
     }
 
     /// The verified token, for a Bearer login (`None` for a session).
     pub fn token(&self) -> Option<&VerifiedToken> {
-        self.inner.token.as_ref()
+        match &self.inner.login {
+            Login::Token(token) => Some(token),
+            Login::Session(_) => None,
+        }
     }
 
     /// The stable names of what was missing when this session last stepped up
