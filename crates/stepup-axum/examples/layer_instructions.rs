@@ -6,6 +6,7 @@
 //! valgrind --tool=callgrind target/release/examples/layer_instructions layer_bearer 200
 //! ```
 //!
+//! The token is RS256, or the `ALG` environment variable's (`HS256`).
 //! Cases: `verify` (Verifier::verify + policy inside the runtime), `passthrough`
 //! (the same request to the inner service, no layer), `layer_bearer`, `layer_session`. `scripts/bench-layer-instructions.sh` runs each with N and 2N and
 //! prints the per-request difference, which cancels the setup.
@@ -31,7 +32,12 @@ fn main() {
         panic!("usage: layer_instructions verify|passthrough|layer_bearer|layer_session N");
     };
     let n: usize = n.parse().unwrap();
-    let (stepup, verifier, token) = fixture::fixture();
+    let alg: stepup::Alg = std::env::var("ALG")
+        .as_deref()
+        .unwrap_or("RS256")
+        .parse()
+        .unwrap();
+    let (stepup, verifier, token) = fixture::fixture(alg);
     let policy = Policy::default().with_max_age(300);
     let now = UnixTime::from_secs(fixture::NOW);
     let runtime = tokio::runtime::Builder::new_current_thread()
