@@ -122,10 +122,19 @@ pub(crate) fn step_up_not_met(guard: &LoopGuard) -> Response {
             escape(&explain(missing))
         ));
     }
-    body.push_str(
+    let level = guard
+        .missing
+        .iter()
+        .any(|m| matches!(m, Missing::Amr(_) | Missing::Acr));
+    body.push_str(if level {
         "</ul>\n<p>If your account has no second factor, ask for one to be set up; then \
-         open the page again.</p>\n<p><a href=\"/\">Home</a></p>",
-    );
+         open the page again.</p>\n<p><a href=\"/\">Home</a></p>"
+    } else {
+        "</ul>\n<p>The provider reported a login older than this page accepts, or a time \
+         this site cannot judge: the provider's and this site's clocks may disagree. Try \
+         again in a minute; if it persists, tell the site's operators.</p>\n\
+         <p><a href=\"/\">Home</a></p>"
+    });
     page(StatusCode::FORBIDDEN, "Step-up did not succeed", &body)
 }
 
