@@ -19,5 +19,7 @@ mod keygen;
 mod mint;
 #[path = "it/remote.rs"]
 mod remote;
+#[path = "it/serve.rs"]
+mod serve;
 #[path = "it/verify.rs"]
 mod verify;

@@ -337,7 +337,10 @@ key_files = ["/run/secrets/session-key"]
         std::fs::write(
             &file,
             BASE.replace("/run/secrets/session-key", "keys/session")
-                .replace("client_id = \"app\"", "client_id = \"app\"\nclient_secret_file = \"secret\""),
+                .replace(
+                    "client_id = \"app\"",
+                    "client_id = \"app\"\nclient_secret_file = \"secret\"",
+                ),
         )
         .unwrap();
         let config = FileConfig::load(&file).unwrap();

@@ -1,6 +1,8 @@
 //! Running the gateway: listen, connect to the provider in the background (with
 //! backoff), stop gracefully on SIGTERM or Ctrl-C (requests in flight finish).
 
+use std::future::Future;
+
 use crate::app::{Gateway, connect_with_retry, router};
 use crate::setup::Settings;
 
@@ -9,37 +11,52 @@ use crate::setup::Settings;
 /// is retried with backoff.
 ///
 /// # Errors
-/// When the listen address cannot be bound, or the server fails.
+/// When the listen address cannot be bound (the message names `listen`), or the
+/// server fails.
 pub async fn serve(settings: Settings) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+    let listen = settings.listen;
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!(
+                "listen: cannot listen on {listen}: {e}; choose another address or stop \
+                 what is using it"
+            ),
+        )
+    })?;
+    // The handlers are installed before the gateway says it is listening: a SIGTERM
+    // sent as soon as it is up stops it gracefully instead of killing it.
+    let shutdown = shutdown_signal()?;
     let gateway = Gateway::new(settings);
     let connecting = tokio::spawn(connect_with_retry(std::sync::Arc::clone(&gateway)));
     tracing::info!(target: "stepup::gateway", listen = %listener.local_addr()?, "gateway listening");
     let result = axum::serve(listener, router(gateway))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await;
     connecting.abort();
     result
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Resolves on SIGTERM or SIGINT (Ctrl-C), both registered at once.
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = interrupt.recv() => {}
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
-    tracing::info!(target: "stepup::gateway", "shutting down; finishing requests in flight");
+        tracing::info!(target: "stepup::gateway", "shutting down; finishing requests in flight");
+    })
+}
+
+/// Resolves on Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!(target: "stepup::gateway", "shutting down; finishing requests in flight");
+    })
 }

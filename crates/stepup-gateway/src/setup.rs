@@ -145,8 +145,13 @@ fn read_secret(path: &Path, key: &str, min: usize) -> Result<Secret, ConfigError
         key: key.to_owned(),
         reason,
     };
-    let mut bytes =
-        std::fs::read(path).map_err(|e| error(format!("cannot read {}: {e}", path.display())))?;
+    let mut bytes = std::fs::read(path).map_err(|e| {
+        error(format!(
+            "cannot read {}: {e}; check the path (relative paths are relative to the \
+             configuration file) and that this user may read the file",
+            path.display()
+        ))
+    })?;
     if bytes.ends_with(b"\n") {
         bytes.pop();
         if bytes.ends_with(b"\r") {
