@@ -64,12 +64,12 @@ impl TokenVerifier {
         }
     }
 
-    /// Whether keys are loaded and usable (a remote set that is not past its
-    /// staleness limit).
+    /// Whether keys are loaded and usable: always for local keys; for a remote set,
+    /// fresh or stale within its limit (`false` once an outage outlasts it).
     pub fn ready(&self) -> bool {
         match self {
             Self::Local(_) => true,
-            Self::Remote(v) => v.stats().keys_in_use > 0,
+            Self::Remote(v) => v.keys_usable(),
         }
     }
 }

@@ -102,6 +102,8 @@ pub struct RuleConfig {
     /// A path glob (`*` within a segment, `**` any number of segments).
     pub path: String,
     /// Only requests for this host (the `Host` the proxy reports), case-insensitive.
+    /// Sound only when the proxy routes by host: if every Host reaches the same app,
+    /// a client picks the rule by picking the Host.
     #[serde(default)]
     pub host: Option<String>,
     /// Only these methods (upper case); default all.
@@ -190,9 +192,14 @@ impl Rule {
             (Some(want), Some(host)) => want.eq_ignore_ascii_case(host),
             (Some(_), None) => false,
         };
-        host_ok
-            && (self.methods.is_empty() || self.methods.iter().any(|m| m == method))
-            && self.path.matches(path)
+        // HEAD is served by the GET handler in nearly every framework: a rule for GET
+        // covers HEAD too, so HEAD cannot slip past it to a looser rule.
+        let method_ok = self.methods.is_empty()
+            || self
+                .methods
+                .iter()
+                .any(|m| m == method || (method == "HEAD" && m == "GET"));
+        host_ok && method_ok && self.path.matches(path)
     }
 }
 
@@ -260,13 +267,22 @@ fn resolve_rule(index: usize, rule: &RuleConfig, profile: &Profile) -> Result<Ru
             ));
         }
     }
-    if let Some(host) = &rule.host
-        && (host.is_empty() || host.contains(['/', ':', ' ']))
-    {
-        return Err(error(
-            key("host"),
-            format!("{host:?} must be a host name without scheme, port or path"),
-        ));
+    if let Some(host) = &rule.host {
+        let valid = !host.is_empty()
+            && !host.ends_with('.')
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+        if !valid {
+            return Err(error(
+                key("host"),
+                format!(
+                    "{host:?} must be one host name as the Host header carries it: ASCII \
+                     letters, digits, - and . (punycode for international names), no \
+                     wildcard, port, scheme, path or trailing dot"
+                ),
+            ));
+        }
     }
     for (field, list) in [("amr", &rule.amr), ("acr", &rule.acr)] {
         if let Some(values) = list
@@ -364,6 +380,15 @@ key_files = ["/run/secrets/session-key"]
         assert!(rules[1].policy.is_none());
         assert!(rules[0].matches(Some("app.example.com"), "GET", "/admin"));
         assert!(!rules[0].matches(None, "GET", "/public"));
+        let get_only =
+            config("[[rule]]\npath = \"/r/*\"\nrequire = \"mfa\"\nmethods = [\"GET\"]\n")
+                .rules()
+                .unwrap();
+        assert!(
+            get_only[0].matches(None, "HEAD", "/r/q3"),
+            "HEAD is covered by GET"
+        );
+        assert!(!get_only[0].matches(None, "POST", "/r/q3"));
     }
 
     #[test]

@@ -97,6 +97,11 @@ impl Dialect {
                 )
             }
         };
+        // Methods are case-sensitive, but some apps upper-case them before routing: a
+        // lower-case `get` could pass a GET rule by not matching it. Refused.
+        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase() || b == b'-') {
+            return None;
+        }
         let method = Method::from_bytes(method.as_bytes()).ok()?;
         let host = authority.as_deref().map(host_without_port);
         Some(Original {
@@ -109,8 +114,9 @@ impl Dialect {
     }
 }
 
-/// `app.example.com:8443` → `app.example.com`; `[::1]:80` → `[::1]`.
-fn host_without_port(authority: &str) -> String {
+/// `app.example.com:8443` → `app.example.com`; `[::1]:80` → `[::1]`; one trailing
+/// dot dropped (`app.example.com.` is the same host, and apps treat it so).
+pub fn host_without_port(authority: &str) -> String {
     let host = if authority.starts_with('[') {
         authority
             .split_once(']')
@@ -118,7 +124,7 @@ fn host_without_port(authority: &str) -> String {
     } else {
         authority.split(':').next().unwrap_or(authority)
     };
-    host.to_ascii_lowercase()
+    host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase()
 }
 
 #[cfg(test)]

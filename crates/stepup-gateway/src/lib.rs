@@ -31,10 +31,10 @@ pub use config::{
     ClientAuthName, ConfigError, DEFAULT_LIFETIME, FileConfig, ProviderConfig, Require, Rule,
     RuleConfig, SessionConfig,
 };
-pub use dialect::{Dialect, Original};
+pub use dialect::{Dialect, Original, host_without_port};
 pub use glob::{GlobError, PathGlob};
 pub use identity_headers::{IDENTITY_HEADERS, encode_value, identity_headers};
 pub use metrics::Metrics;
-pub use path::{PathError, normalise_path};
+pub use path::{MAX_SEGMENTS, MAX_URI_LEN, PathError, normalise_path};
 pub use serve::serve;
 pub use setup::{CLIENT_SECRET_ENV, Settings};

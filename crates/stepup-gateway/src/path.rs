@@ -22,7 +22,21 @@ pub enum PathError {
     ForbiddenByte(u8),
     /// `..` climbs above the root.
     AboveRoot,
+    /// A `;` (or `%3B`): path parameters, which servers such as Tomcat and Jetty
+    /// strip before routing (`/admin;x=1/y` is their `/admin/y`), so no rule could
+    /// judge the path the app serves.
+    PathParameter,
+    /// `..` after an empty segment (`/admin//../x`): collapsing `//` first and
+    /// resolving per RFC 3986 give different paths.
+    AmbiguousDotDot,
+    /// Longer than 8 KiB or more than 256 segments.
+    TooLong,
 }
+
+/// The longest original URI accepted, and the most segments.
+pub const MAX_URI_LEN: usize = 8 * 1024;
+/// See [`MAX_URI_LEN`].
+pub const MAX_SEGMENTS: usize = 256;
 
 impl fmt::Display for PathError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -32,6 +46,16 @@ impl fmt::Display for PathError {
             Self::BadEscape => f.write_str("the path has a % not followed by two hex digits"),
             Self::ForbiddenByte(byte) => write!(f, "the path contains the byte 0x{byte:02x}"),
             Self::AboveRoot => f.write_str("the path climbs above the root with .."),
+            Self::PathParameter => {
+                f.write_str("the path has a ; (path parameters are not supported)")
+            }
+            Self::AmbiguousDotDot => f.write_str(
+                "the path has .. after an empty segment (//), which servers resolve differently",
+            ),
+            Self::TooLong => write!(
+                f,
+                "the path is over {MAX_URI_LEN} bytes or {MAX_SEGMENTS} segments"
+            ),
         }
     }
 }
@@ -41,12 +65,17 @@ impl std::error::Error for PathError {}
 /// The normal form of the path of `uri` (an origin-form request target, query
 /// allowed): the query is dropped; `%XX` of an unreserved character is decoded,
 /// other escapes are kept with upper-case hex and match literally; `//` collapses;
-/// `.` and `..` segments are resolved (also when written `%2e`).
+/// `.` and `..` segments are resolved (also when written `%2e`). Refused: `%2F`,
+/// `%5C`, `%00`, `;` (path parameters), `..` above the root or together with `//`,
+/// bytes that are not UTF-8, and paths over 8 KiB or 256 segments.
 ///
 /// ```
 /// use stepup_gateway::normalise_path;
 ///
-/// assert_eq!(normalise_path("/a//b/./c/../%64?x=1").unwrap(), "/a/b/d");
+/// assert_eq!(normalise_path("/a//b/./c/%64?x=1").unwrap(), "/a/b/c/d");
+/// assert_eq!(normalise_path("/a/b/../%2e%2e/c").unwrap(), "/c");
+/// assert!(normalise_path("/admin;x=1/y").is_err()); // path parameters
+/// assert!(normalise_path("/admin//../y").is_err()); // // and .. together
 /// assert!(normalise_path("/a/%2e%2e/%2e%2e/etc").is_err()); // above the root
 /// assert!(normalise_path("/admin%2Fsecret").is_err());
 /// ```
@@ -55,6 +84,9 @@ impl std::error::Error for PathError {}
 /// A [`PathError`] for anything that cannot be normalised safely.
 pub fn normalise_path(uri: impl AsRef<[u8]>) -> Result<String, PathError> {
     let raw = uri.as_ref();
+    if raw.len() > MAX_URI_LEN {
+        return Err(PathError::TooLong);
+    }
     let uri =
         std::str::from_utf8(raw).map_err(|e| PathError::ForbiddenByte(raw[e.valid_up_to()]))?;
     let path = uri.split_once('?').map_or(uri, |(path, _)| path);
@@ -75,6 +107,7 @@ pub fn normalise_path(uri: impl AsRef<[u8]>) -> Result<String, PathError> {
                 match value {
                     b'/' => return Err(PathError::ForbiddenEscape("%2F")),
                     b'\\' => return Err(PathError::ForbiddenEscape("%5C")),
+                    b';' => return Err(PathError::PathParameter),
                     0 => return Err(PathError::ForbiddenEscape("%00")),
                     _ if is_unreserved(value) => decoded.push(char::from(value)),
                     _ => {
@@ -86,6 +119,7 @@ pub fn normalise_path(uri: impl AsRef<[u8]>) -> Result<String, PathError> {
                 i += 3;
             }
             b'\\' | 0..=0x20 | 0x7f => return Err(PathError::ForbiddenByte(byte)),
+            b';' => return Err(PathError::PathParameter),
             0x80.. => {
                 // The whole path is UTF-8 (checked above): copy the character.
                 let ch = path[i..]
@@ -100,6 +134,16 @@ pub fn normalise_path(uri: impl AsRef<[u8]>) -> Result<String, PathError> {
                 i += 1;
             }
         }
+    }
+    let pieces: Vec<&str> = decoded.split('/').collect();
+    if pieces.len() > MAX_SEGMENTS + 1 {
+        return Err(PathError::TooLong);
+    }
+    let has_empty = pieces[1..pieces.len().saturating_sub(1).max(1)]
+        .iter()
+        .any(|piece| piece.is_empty());
+    if has_empty && pieces.contains(&"..") {
+        return Err(PathError::AmbiguousDotDot);
     }
     let mut segments: Vec<&str> = Vec::new();
     let trailing_slash = decoded.ends_with('/') && decoded.len() > 1;
@@ -184,9 +228,16 @@ mod tests {
             "/..",
             "/a/../..",
             "/%2e%2e/etc",
+            "/admin;jsessionid=1/x",
+            "/admin%3B/x",
+            "/admin//../x",
+            "/a//b/..",
         ] {
             assert!(normalise_path(raw).is_err(), "{raw:?}");
         }
+        assert_eq!(normalise_path("/a".repeat(5000)), Err(PathError::TooLong));
+        assert_eq!(normalise_path("/a".repeat(300)), Err(PathError::TooLong));
+        assert!(normalise_path("/a".repeat(200)).is_ok());
         assert_eq!(
             normalise_path(b"/a\xffb".as_slice()),
             Err(PathError::ForbiddenByte(0xff))

@@ -71,6 +71,29 @@ impl Settings {
                 ),
             ));
         }
+        let issuer = url::Url::parse(&file.provider.issuer)
+            .ok()
+            .filter(|issuer| {
+                let loopback = match issuer.host() {
+                    Some(url::Host::Domain(host)) => host.eq_ignore_ascii_case("localhost"),
+                    Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                    Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                    None => false,
+                };
+                (issuer.scheme() == "https" || (issuer.scheme() == "http" && loopback))
+                    && issuer.query().is_none()
+                    && issuer.fragment().is_none()
+            });
+        if issuer.is_none() {
+            return Err(error(
+                "provider.issuer",
+                format!(
+                    "{:?} must be the provider's issuer URL exactly as it publishes it: \
+                     https (plain http only to localhost or 127.0.0.1), no query or fragment",
+                    file.provider.issuer
+                ),
+            ));
+        }
         let client_secret = match &file.provider.client_secret_file {
             Some(path) => Some(read_secret(path, "provider.client_secret_file", 1)?),
             None => match env_secret {

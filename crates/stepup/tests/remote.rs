@@ -920,6 +920,10 @@ async fn outage_serves_stale_keys_until_the_limit_then_fails_closed() {
         "too slow to check"
     );
 
+    assert!(
+        verifier.keys_usable(),
+        "stale within the limit is still usable"
+    );
     // Past lifetime + staleness limit: fails closed, naming the URL and the cause.
     sleep(
         Duration::from_millis(1000).saturating_sub(started.elapsed()) + Duration::from_millis(50),
@@ -927,6 +931,10 @@ async fn outage_serves_stale_keys_until_the_limit_then_fails_closed() {
     .await;
     let error = verifier.verify(&token, now()).await.unwrap_err();
     assert_eq!(error.code(), "keys_unavailable");
+    assert!(
+        !verifier.keys_usable(),
+        "past the staleness limit: not ready"
+    );
     assert_eq!(error.class(), ErrorClass::Unavailable);
     let message = error.to_string();
     assert!(message.contains(&server.url("/jwks")), "{message}");
@@ -945,6 +953,7 @@ async fn outage_serves_stale_keys_until_the_limit_then_fails_closed() {
         sleep(Duration::from_millis(20)).await;
     }
     assert!(verifier.stats().last_error.is_none());
+    assert!(verifier.keys_usable());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

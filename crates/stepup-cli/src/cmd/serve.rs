@@ -83,9 +83,13 @@ fn describe_rules(settings: &Settings) -> String {
             rule.index, rule.path
         );
     }
+    let catch_all = settings
+        .rules
+        .iter()
+        .any(|rule| rule.host.is_none() && rule.methods.is_empty() && rule.path.as_str() == "/**");
     if settings.rules.is_empty() {
         text.push_str("no rules: every request is denied (403)\n");
-    } else {
+    } else if !catch_all {
         text.push_str("anything else: denied (403)\n");
     }
     text
@@ -165,7 +169,23 @@ async fn explain(settings: &Settings, args: &ExplainArgs) -> Result<Exit, Failur
         )
     })?;
     let mut text = format!("path {:?} normalises to {path:?}\n", args.path);
-    let host = args.host.as_deref().map(str::to_ascii_lowercase);
+    // As the gateway reads them: the host without port or trailing dot; a method
+    // that is not upper case is refused (400) before any rule.
+    let host = args.host.as_deref().map(stepup_gateway::host_without_port);
+    if args.method.is_empty()
+        || !args
+            .method
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b == b'-')
+    {
+        return Err(Failure::config(
+            "bad_method",
+            format!(
+                "the method {:?} would be refused with 400: methods are upper case",
+                args.method
+            ),
+        ));
+    }
     let Some(rule) = settings.rule_for(host.as_deref(), &args.method, &path) else {
         text.push_str("no rule matches: denied (403)");
         written(output::line(&text))?;

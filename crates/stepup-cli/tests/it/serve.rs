@@ -526,6 +526,31 @@ fn config_mistakes_exit_3_naming_the_key() {
             config.edited("\"/app/**\"", "\"app/**\""),
             vec!["rule[1].path"],
         ),
+        // A glob with a character requests carry escaped (it could never match).
+        (
+            config.edited("\"/app/**\"", "\"/café/**\""),
+            vec!["rule[1].path", "/caf%C3%A9"],
+        ),
+        // An issuer that is not an https URL (a configuration mistake, not an outage).
+        (
+            config.edited("issuer = \"http://127.0.0.1:1\"", "issuer = \"not a url\""),
+            vec!["provider.issuer", "https"],
+        ),
+        (
+            config.edited(
+                "issuer = \"http://127.0.0.1:1\"",
+                "issuer = \"http://login.example.com\"",
+            ),
+            vec!["provider.issuer", "plain http only to localhost"],
+        ),
+        // A host rule that can never match.
+        (
+            config.edited(
+                "require = \"mfa\"",
+                "require = \"mfa\"\nhost = \"*.example.com\"",
+            ),
+            vec!["rule[2].host", "no wildcard"],
+        ),
         // A session key file that cannot be read.
         (
             config.edited("[\"session-key\"]", &format!("[\"{missing}\"]")),
@@ -702,13 +727,24 @@ fn explain_names_the_rule_and_the_verdict() {
         )
     );
     // Normalised first: the dot segments and the unreserved escape.
-    let out = explain(&["--path", "/public/../%61dmin//x"]);
+    let out = explain(&["--path", "/public/../%61dmin/./x"]);
     out.expect_code(0);
     assert!(
         out.stdout.contains("matches rule[2] /admin/**"),
         "{}",
         out.stdout
     );
+
+    // `//` with `..` is resolved differently by different servers: refused.
+    let out = explain(&["--path", "/public//../admin/x"]);
+    out.expect_code(3);
+    assert!(
+        out.stderr.contains("would be refused with 400"),
+        "{}",
+        out.stderr
+    );
+    // A lower-case method is refused, and a host is read without port and dot.
+    explain(&["--path", "/admin/x", "--method", "get"]).expect_code(3);
 
     let out = explain(&["--path", "/admin%2Fx"]);
     out.expect_code(3);

@@ -441,6 +441,12 @@ impl Cache {
         Ok(snapshot)
     }
 
+    /// Whether the current key set may still be used (fresh, or stale within the
+    /// limit), without counting anything.
+    pub(crate) fn usable(&self) -> bool {
+        Instant::now() < self.snapshot.load().usable_until
+    }
+
     /// The current key set, whatever its age.
     pub(crate) fn keys(&self) -> Arc<KeySet> {
         Arc::clone(&self.snapshot.load().keys)

@@ -395,6 +395,14 @@ impl RemoteVerifier {
         }
     }
 
+    /// Whether verification can use the current key set: it is fresh, or stale
+    /// within the staleness limit. `false` once a provider outage has outlasted that
+    /// limit (verification then fails closed with `keys_unavailable`): what a
+    /// readiness check should report.
+    pub fn keys_usable(&self) -> bool {
+        self.inner.cache.usable()
+    }
+
     /// Counters and the state of the key set, for metrics and health checks.
     pub fn stats(&self) -> RemoteStats {
         self.inner.cache.stats()
