@@ -60,6 +60,32 @@ fn the_proxy_examples_name_every_identity_header_and_endpoint() {
     assert!(traefik.contains("address: \"http://127.0.0.1:4180/auth/forward\""));
     assert!(traefik.contains("trustForwardHeader: false"));
     assert!(envoy.contains("path_prefix: /auth/envoy"));
+    // Every spelling of the identity headers with `_` for a `-` (which CGI, WSGI, PHP-FPM
+    // and Rack read as the real ones) is dropped, removed or refused (the runs of nginx
+    // and Caddy in `proxies` check it on the wire).
+    assert!(nginx.contains("\n    underscores_in_headers off;\n"));
+    assert!(nginx.contains("\n    ignore_invalid_headers on;\n"));
+    for prefix in ["X-Stepup-", "X-Stepup_", "X_stepup-", "X_stepup_"] {
+        assert!(
+            caddy.contains(&format!("request_header -{prefix}*\n")),
+            "Caddyfile: {prefix}*"
+        );
+    }
+    assert!(traefik.contains("authResponseHeadersRegex: \"(?i)^x[-_]stepup[-_]\"\n"));
+    assert!(envoy.contains("headers_with_underscores_action: REJECT_REQUEST\n"));
+    assert!(envoy.contains("strip_trailing_host_dot: true\n"));
+    // Routing by host, which `host` rules rely on (nginx: checked in `proxies`).
+    assert!(nginx.contains("include server_name.conf;"));
+    assert!(!nginx.contains("server_name _;"));
+    assert!(!traefik.contains("rule: \"PathPrefix"));
+    assert_eq!(
+        traefik
+            .matches("rule: \"Host(`app.example.com`) && ")
+            .count(),
+        2
+    );
+    assert!(envoy.contains("domains: [\"app.example.com\"]\n"));
+    assert!(!envoy.contains("domains: [\"*\"]\n"));
     for name in IDENTITY_HEADERS {
         let title: String = name
             .split('-')
@@ -80,11 +106,8 @@ fn the_proxy_examples_name_every_identity_header_and_endpoint() {
             nginx.contains(&format!("proxy_set_header {title} ${short};")),
             "nginx.conf: {title}"
         );
-        // Caddy: removed from the client's request, then copied from the answer.
-        assert!(
-            caddy.contains(&format!("request_header -{title}\n")),
-            "Caddyfile: {title}"
-        );
+        // Caddy: removed from the client's request (the prefixes above), then copied
+        // from the answer.
         assert!(
             caddy.contains(&format!(" {title}")),
             "Caddyfile copy_headers: {title}"

@@ -4,9 +4,11 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
+use http::StatusCode;
+
 use crate::proxy::{self, Proxy};
 use crate::scenario::{self, Passes};
-use crate::support::{Stack, free_port};
+use crate::support::{Stack, free_port, raw_get};
 
 /// The proxy's address: a port picked now, that the proxy binds itself (the
 /// provider must know the callback URL on it before the proxy starts).
@@ -31,6 +33,24 @@ async fn nginx_runs_the_example_config() {
         stack.upstream_addr,
     );
     scenario::run(&stack, &nginx, Passes::Only401And403).await;
+    // Another Host: nginx.conf's default server refuses it with 421. The app's server_name
+    // matches the Host with or without its port.
+    let origin = stack.origin.as_str();
+    for host in ["other.example", "localhost", "127.0.0.2"] {
+        let response = raw_get(origin, "/public/hello", &[("Host", host)]).await;
+        assert_eq!(
+            response.status,
+            StatusCode::MISDIRECTED_REQUEST,
+            "{host}: {response:?}"
+        );
+    }
+    let response = raw_get(
+        origin,
+        "/public/hello",
+        &[("Host", &listen.ip().to_string())],
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::OK, "{response:?}");
     eprintln!("nginx scenario: {:?}", started.elapsed());
 }
 

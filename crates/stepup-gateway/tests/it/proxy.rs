@@ -127,7 +127,10 @@ impl Drop for Proxy {
 }
 
 /// nginx with `examples/nginx/nginx.conf`, copied byte for byte into `dir` next to the
-/// `listen.conf` and `upstreams.conf` it includes, which hold this test's addresses.
+/// `listen.conf`, `server_name.conf` and `upstreams.conf` it includes, which hold this
+/// test's addresses. The app's server_name is the listen address's IP (clients send
+/// `Host: 127.0.0.1:<port>`, and nginx compares without the port); any other Host gets
+/// nginx.conf's default server (421).
 pub(crate) fn nginx(
     bin: &Path,
     dir: &Path,
@@ -139,6 +142,11 @@ pub(crate) fn nginx(
     let conf = dir.join("nginx.conf");
     std::fs::write(&conf, &committed).unwrap();
     std::fs::write(dir.join("listen.conf"), format!("listen {listen};\n")).unwrap();
+    std::fs::write(
+        dir.join("server_name.conf"),
+        format!("server_name {};\n", listen.ip()),
+    )
+    .unwrap();
     std::fs::write(
         dir.join("upstreams.conf"),
         format!(

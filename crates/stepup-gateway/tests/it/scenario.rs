@@ -3,13 +3,34 @@
 //! back, identity headers (and only the gateway's), Bearer tokens, refused paths.
 
 use http::{StatusCode, header};
+use stepup_gateway::IDENTITY_HEADERS;
 use url::Url;
 
 use crate::proxy::Proxy;
 use crate::support::{
     ALICE_EMAIL, Browser, CLIENT_ID, Challenge, Echo, HTML, MFA_ACR, Page, Stack, is_password_form,
-    is_totp_form, location, query, unix_now,
+    is_totp_form, location, query, raw_get, unix_now,
 };
+
+/// The value of every header in [`FORGED_SPELLINGS`] (the email's: `root@example.com`).
+const FORGED: &str = "root";
+
+/// Identity headers a client makes up with `_` for a `-`, in any case (sent as written,
+/// not in reqwest's lower case). CGI, WSGI, PHP-FPM and Rack read each as the gateway's:
+/// `X-Stepup_Sub`, `X_Stepup_Sub` and `X-Stepup-Sub` are all `HTTP_X_STEPUP_SUB`. The
+/// plain spelling in capitals comes along.
+const FORGED_SPELLINGS: [(&str, &str); 10] = [
+    ("X-Stepup_Sub", FORGED),
+    ("X_Stepup_Sub", FORGED),
+    ("x_STEPUP-sub", FORGED),
+    ("X-STEPUP-SUB", FORGED),
+    ("X_Stepup_Email", "root@example.com"),
+    ("X-Stepup_Amr", FORGED),
+    ("X_STEPUP_ACR", FORGED),
+    ("X-Stepup-Auth_Time", FORGED),
+    ("x_stepup-auth_time", FORGED),
+    ("X_STEPUP_AUTH_TIME", FORGED),
+];
 
 /// How a proxy passes on the gateway's answers that are not 2xx, 401 or 403.
 #[derive(Debug, Clone, Copy)]
@@ -60,6 +81,32 @@ pub(crate) async fn run(stack: &Stack, proxy: &Proxy, passes: Passes) {
         echo.stepup_headers(),
         Vec::<String>::new(),
         "{name}: {echo:?}"
+    );
+
+    // Nor spelled with `_` for a `-`, in any case.
+    let response = raw_get(origin, "/public/hello", &FORGED_SPELLINGS).await;
+    check_no_forged(&response.echo(), name, false);
+
+    // The proxy routes by host (what `host` rules rely on): a request for another Host
+    // reaches neither the app nor the gateway, on a public path or any other (nginx
+    // answers 421, Caddy an empty 200 of its own).
+    let hits = stack.hits();
+    for path in ["/public/hello", "/app/page", "/stepup/start"] {
+        for host in ["other.example", "app.example.com:443"] {
+            let response = raw_get(origin, path, &[("Host", host)]).await;
+            assert!(
+                !response.body.contains("\"headers\""),
+                "{name} {host}{path}: {response:?}"
+            );
+            if path == "/stepup/start" {
+                assert_ne!(response.status, StatusCode::FOUND, "{name} {host}{path}");
+            }
+        }
+    }
+    assert_eq!(
+        stack.hits(),
+        hits,
+        "{name}: the app was reached for another Host"
     );
 
     // An API client without credentials on a protected path: the RFC 6750 challenge,
@@ -250,6 +297,15 @@ pub(crate) async fn run(stack: &Stack, proxy: &Proxy, passes: Passes) {
         .unwrap();
     check_identity(&Echo::of(response).await, name, true);
 
+    // The same token with identity headers spelled with `_`: the app sees the gateway's
+    // alone, none of the client's next to them.
+    let bearer = format!("Bearer {token}");
+    let mut headers = vec![("Authorization", bearer.as_str()), ("Accept", json)];
+    headers.extend(FORGED_SPELLINGS);
+    let echo = raw_get(origin, "/admin/report", &headers).await.echo();
+    check_identity(&echo, name, true);
+    check_no_forged(&echo, name, true);
+
     // A password-only token: enough for a login rule, a step-up challenge on MFA.
     let fresh = stack.browser();
     let password_only = stack.id_token(&fresh, &[]).await;
@@ -394,6 +450,27 @@ pub(crate) async fn browser_login(
         .unwrap_or_else(|| panic!("{name}: no session cookie"));
     assert_eq!(location(&response), page, "{name}: back to the page");
     cookie.split_once('=').unwrap().0.to_owned()
+}
+
+/// None of [`FORGED_SPELLINGS`] reached the app: no header whose name, with `_` read as
+/// `-` and case ignored, is an X-Stepup-* one carries a forged value, and each such header
+/// is one the proxy set itself (its name spelled with `-`): the gateway's, after a login,
+/// and none at all without one.
+fn check_no_forged(echo: &Echo, name: &str, logged_in: bool) {
+    let seen = echo.stepup_like_headers();
+    for (header, values) in &seen {
+        assert!(
+            values.iter().all(|value| !value.contains(FORGED)),
+            "{name}: the client's {header}: {values:?} reached the app"
+        );
+        assert!(
+            IDENTITY_HEADERS.contains(&header.as_str()),
+            "{name}: {header}: {values:?} reached the app"
+        );
+    }
+    if !logged_in {
+        assert_eq!(seen, Vec::new(), "{name}: {echo:?}");
+    }
 }
 
 /// The identity headers alice's login gives the app: exactly one of each, the

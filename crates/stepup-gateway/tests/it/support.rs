@@ -261,12 +261,121 @@ impl Echo {
             .collect()
     }
 
+    /// Every header the app received whose name, with `_` read as `-` (and case ignored:
+    /// the app gets names in lower case), is an `x-stepup-*` one, with its values: CGI,
+    /// WSGI, PHP-FPM and Rack give `X-Stepup_Sub` and `X-Stepup-Sub` the same
+    /// `HTTP_X_STEPUP_SUB`, so an app behind them cannot tell the two apart.
+    pub(crate) fn stepup_like_headers(&self) -> Vec<(String, Vec<String>)> {
+        self.0["headers"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|name| name.replace('_', "-").starts_with("x-stepup-"))
+            .map(|name| (name.clone(), self.header(name)))
+            .collect()
+    }
+
     /// The one value of `name`; panics when there is none or several.
     pub(crate) fn one(&self, name: &str) -> String {
         let values = self.header(name);
         assert_eq!(values.len(), 1, "{name}: {values:?} in {:?}", self.0);
         values[0].clone()
     }
+}
+
+/// A response to [`raw_get`], as read off the wire.
+#[derive(Debug)]
+pub(crate) struct RawResponse {
+    pub(crate) status: StatusCode,
+    pub(crate) body: String,
+}
+
+impl RawResponse {
+    /// What the upstream app said it received; panics unless it answered.
+    pub(crate) fn echo(&self) -> Echo {
+        assert_eq!(
+            self.status,
+            StatusCode::OK,
+            "expected the app's answer: {self:?}"
+        );
+        Echo(serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {self:?}")))
+    }
+
+    fn parse(bytes: &[u8]) -> Self {
+        let split = find(bytes, b"\r\n\r\n").expect("a response head");
+        let head = std::str::from_utf8(&bytes[..split]).unwrap();
+        let mut rest = &bytes[split + 4..];
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().unwrap();
+        let code = status_line.split(' ').nth(1).expect("a status code");
+        let status = StatusCode::from_bytes(code.as_bytes()).unwrap();
+        let chunked = lines.any(|line| {
+            line.split_once(':').is_some_and(|(name, value)| {
+                name.eq_ignore_ascii_case("transfer-encoding")
+                    && value.trim().eq_ignore_ascii_case("chunked")
+            })
+        });
+        let body = if chunked {
+            let mut body = Vec::new();
+            loop {
+                let end = find(rest, b"\r\n").expect("a chunk size");
+                let size = std::str::from_utf8(&rest[..end]).unwrap();
+                let size = size.split(';').next().unwrap().trim();
+                let size = usize::from_str_radix(size, 16).unwrap();
+                rest = &rest[end + 2..];
+                if size == 0 {
+                    break body;
+                }
+                body.extend_from_slice(&rest[..size]);
+                rest = &rest[size + 2..];
+            }
+        } else {
+            rest.to_vec()
+        };
+        Self {
+            status,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
+/// One HTTP/1.1 GET of `path` at `origin` (`http://127.0.0.1:<port>`), written by hand:
+/// the header names go exactly as given (reqwest would send them in lower case), and
+/// `Host` is `origin`'s unless `headers` has one. `Connection: close`; the response is
+/// read to the end.
+pub(crate) async fn raw_get(origin: &str, path: &str, headers: &[(&str, &str)]) -> RawResponse {
+    let authority = origin.strip_prefix("http://").expect("an http:// origin");
+    let addr: SocketAddr = authority.parse().unwrap();
+    let mut request = format!("GET {path} HTTP/1.1\r\n");
+    if !headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+    {
+        request.push_str(&format!("Host: {authority}\r\n"));
+    }
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("Connection: close\r\n\r\n");
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Read as _, Write as _};
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut bytes = Vec::new();
+        stream.read_to_end(&mut bytes).unwrap();
+        RawResponse::parse(&bytes)
+    })
+    .await
+    .unwrap()
 }
 
 // ---------------------------------------------------------------- the browser
