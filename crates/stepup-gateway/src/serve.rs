@@ -30,7 +30,11 @@ pub async fn serve(settings: Settings) -> std::io::Result<()> {
     let gateway = Gateway::new(settings);
     let connecting = tokio::spawn(connect_with_retry(std::sync::Arc::clone(&gateway)));
     tracing::info!(target: "stepup::gateway", listen = %listener.local_addr()?, "gateway listening");
-    let result = axum::serve(listener, router(gateway))
+    // `into_make_service`: each connection gets a clone of the built router (an `Arc`).
+    // Served as a bare `Router`, axum rebuilds it per connection (`with_state(())`, one
+    // allocation per method endpoint), and behind nginx's `auth_request` every decision
+    // comes on a connection of its own.
+    let result = axum::serve(listener, router(gateway).into_make_service())
         .with_graceful_shutdown(shutdown)
         .await;
     connecting.abort();
