@@ -143,6 +143,7 @@ echo "listen 127.0.0.1:$front_port;" > "$work/nginx/listen.conf"
 cat > "$work/nginx/upstreams.conf" <<EOF
 upstream stepup_gateway {
     server 127.0.0.1:$gateway_port;
+    keepalive 32;
 }
 upstream app {
     server 127.0.0.1:$app_port;

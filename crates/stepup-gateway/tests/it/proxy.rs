@@ -150,7 +150,7 @@ pub(crate) fn nginx(
     std::fs::write(
         dir.join("upstreams.conf"),
         format!(
-            "upstream stepup_gateway {{\n    server {gateway};\n}}\n\
+            "upstream stepup_gateway {{\n    server {gateway};\n    keepalive 32;\n}}\n\
              upstream app {{\n    server {app};\n}}\n"
         ),
     )
