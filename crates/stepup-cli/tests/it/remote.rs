@@ -151,3 +151,63 @@ fn unreachable_and_insecure_urls_exit_3_naming_the_url() {
     out.expect_code(3);
     assert_eq!(out.json()["error"]["code"], "insecure_url");
 }
+
+/// A loopback "proxy" that answers every request, whatever its target, with the
+/// committed JWK Set (so a token signed with the committed key would verify).
+fn forging_proxy() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let jwks = std::fs::read_to_string(key("jwks.json")).unwrap();
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&requests);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{jwks}",
+                jwks.len()
+            );
+        }
+    });
+    (url, requests)
+}
+
+#[test]
+fn loopback_jwks_urls_never_go_through_a_proxy_from_the_environment() {
+    let (proxy, requests) = forging_proxy();
+    let token = token_from("http://127.0.0.1:1");
+    let now = NOW.to_string();
+    let mut command = crate::util::stepup();
+    for name in ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] {
+        command.env(name, &proxy);
+    }
+    command.env_remove("NO_PROXY").env_remove("no_proxy");
+    // Nothing listens on port 1: without the proxy, the keys cannot be had.
+    let out = crate::util::run_with(
+        command,
+        &[
+            "verify",
+            &token,
+            "--issuer",
+            "http://127.0.0.1:1",
+            "--audience",
+            AUD,
+            "--now",
+            &now,
+            "--jwks",
+            "http://127.0.0.1:1/jwks",
+            "--json",
+        ],
+        None,
+    );
+    out.expect_code(3);
+    assert_eq!(out.json()["error"]["code"], "jwks_unreachable");
+    assert_eq!(requests.load(Ordering::SeqCst), 0, "the proxy was asked");
+}

@@ -96,9 +96,16 @@ pub(crate) struct Fetched {
 }
 
 /// An HTTP client set up with the limits of [`FetchSettings`].
+///
+/// Two clients: one that honours the environment's proxy settings (`HTTPS_PROXY`,
+/// `ALL_PROXY`, `NO_PROXY`) for https URLs, where TLS still authenticates the origin
+/// through a proxy, and one that never uses a proxy, for loopback URLs. Plain http is
+/// allowed only to loopback because nothing on the way can read or alter it; sent to a
+/// proxy, it could be answered with the proxy's own keys.
 #[derive(Debug, Clone)]
 pub(crate) struct Fetcher {
     client: Client,
+    direct: Client,
     settings: FetchSettings,
 }
 
@@ -106,19 +113,34 @@ impl Fetcher {
     pub(crate) fn new(settings: &FetchSettings) -> Result<Self, Error> {
         settings.check()?;
         let max_redirects = settings.max_redirects;
-        let client = Client::builder()
-            .connect_timeout(settings.connect_timeout)
-            .timeout(settings.timeout)
-            .redirect(Policy::custom(move |attempt| {
-                redirect(attempt, max_redirects)
-            }))
-            .user_agent(concat!("stepup/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::config(format!("cannot set up the HTTP client: {}", causes(&e))))?;
+        let builder = || {
+            Client::builder()
+                .connect_timeout(settings.connect_timeout)
+                .timeout(settings.timeout)
+                .redirect(Policy::custom(move |attempt| {
+                    redirect(attempt, max_redirects)
+                }))
+                .user_agent(concat!("stepup/", env!("CARGO_PKG_VERSION")))
+        };
+        let failed = |e: reqwest::Error| {
+            Error::config(format!("cannot set up the HTTP client: {}", causes(&e)))
+        };
         Ok(Self {
-            client,
+            client: builder().build().map_err(failed)?,
+            direct: builder().no_proxy().build().map_err(failed)?,
             settings: settings.clone(),
         })
+    }
+
+    /// The client for `url`: never through a proxy to a loopback host. (Redirects
+    /// cannot leave loopback: they may not change the scheme, and plain http is only
+    /// allowed to loopback.)
+    fn client_for(&self, url: &Url) -> &Client {
+        if url.host_str().is_some_and(is_loopback) {
+            &self.direct
+        } else {
+            &self.client
+        }
     }
 
     /// The total timeout of one request.
@@ -156,7 +178,7 @@ impl Fetcher {
             reason,
         };
         let mut response = self
-            .client
+            .client_for(url)
             .get(url.clone())
             .header(ACCEPT, "application/jwk-set+json, application/json")
             .send()
