@@ -613,26 +613,13 @@ impl StepUpBuilder {
 
 /// An absolute `https` URL, or plain `http` to a loopback host.
 fn checked_url(setting: &'static str, text: &str) -> Result<url::Url, Error> {
-    let url = url::Url::parse(text)
-        .map_err(|e| Error::config(setting, format!("{text:?} is not an absolute URL ({e})")))?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(host)) => host.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        _ => {
-            return Err(Error::config(
-                setting,
-                format!(
-                    "{text:?} must be an https URL (plain http only to localhost or 127.0.0.1)"
-                ),
-            ));
-        }
-    }
+    // The core's rule for every URL stepup talks to: https, or http only to loopback.
+    let url = stepup::checked_url(text).map_err(|e| {
+        Error::config(
+            setting,
+            format!("{text:?}: {e} (https, or plain http only to localhost or 127.0.0.1)"),
+        )
+    })?;
     if url.fragment().is_some() || url.query().is_some() {
         return Err(Error::config(
             setting,

@@ -45,12 +45,7 @@ impl TokenEndpoint {
     pub(crate) fn new(url: &str) -> Result<Self, Error> {
         let parsed = url::Url::parse(url)
             .map_err(|e| Error::config("token_endpoint", format!("{url:?}: {e}")))?;
-        let loopback = match parsed.host() {
-            Some(url::Host::Domain(host)) => host.eq_ignore_ascii_case("localhost"),
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            None => false,
-        };
+        let loopback = stepup::is_loopback_url(&parsed);
         let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(10))

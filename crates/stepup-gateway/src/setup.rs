@@ -71,19 +71,10 @@ impl Settings {
                 ),
             ));
         }
-        let issuer = url::Url::parse(&file.provider.issuer)
+        // The core's rule (https, or http only to loopback), and no query or fragment.
+        let issuer = stepup::checked_url(&file.provider.issuer)
             .ok()
-            .filter(|issuer| {
-                let loopback = match issuer.host() {
-                    Some(url::Host::Domain(host)) => host.eq_ignore_ascii_case("localhost"),
-                    Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                    Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                    None => false,
-                };
-                (issuer.scheme() == "https" || (issuer.scheme() == "http" && loopback))
-                    && issuer.query().is_none()
-                    && issuer.fragment().is_none()
-            });
+            .filter(|issuer| issuer.query().is_none() && issuer.fragment().is_none());
         if issuer.is_none() {
             return Err(error(
                 "provider.issuer",

@@ -81,7 +81,8 @@ pub use profile::{OKTA_2FA_ANY, PAPE_MULTI_FACTOR, Profile};
 #[cfg(feature = "remote")]
 pub use remote::{
     CacheSettings, FetchSettings, KeySource, ProviderMetadata, RemoteStats, RemoteVerifier,
-    RemoteVerifierBuilder, discover, fetch_key_set, fetch_key_set_blocking,
+    RemoteVerifierBuilder, checked_url, discover, fetch_key_set, fetch_key_set_blocking,
+    is_loopback_url,
 };
 pub use sign::{GeneratedKey, KeyKind, SigningKey, generate_key};
 pub use time::{NumericDate, UnixTime};

@@ -153,6 +153,45 @@ fn colliding_paths_are_refused_at_build() {
     assert!(builder(NOW).with_paths("/x", "/x").build().is_err());
 }
 
+#[test]
+fn redirect_uris_follow_the_cores_url_rule() {
+    let metadata = || {
+        ProviderMetadata::new(
+            ISSUER,
+            format!("{ISSUER}/authorize"),
+            format!("{ISSUER}/token"),
+            format!("{ISSUER}/jwks"),
+            None,
+        )
+        .unwrap()
+    };
+    let build = |redirect: &str| {
+        StepUp::builder(
+            Provider::new(metadata(), local_verifier(ISSUER)).unwrap(),
+            Client::public(CLIENT_ID, redirect),
+            SessionKeys::new([KEY_A]).unwrap(),
+        )
+        .build()
+    };
+    for bad in [
+        "http://app.example.com/callback",
+        "ftp://app/cb",
+        "/callback",
+        "https://app/cb?x=1",
+    ] {
+        let err = build(bad).unwrap_err();
+        assert_eq!(err.code(), "invalid_config", "{bad}");
+        assert!(err.to_string().contains("redirect_uri"), "{err}");
+    }
+    for good in [
+        "https://app.example.com/callback",
+        "http://127.0.0.1:3000/callback",
+        "http://localhost/cb",
+    ] {
+        assert!(build(good).is_ok(), "{good}");
+    }
+}
+
 #[tokio::test]
 async fn an_over_long_return_path_still_allows_a_login() {
     let stepup = builder(NOW).build().unwrap();

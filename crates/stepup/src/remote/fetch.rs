@@ -136,7 +136,7 @@ impl Fetcher {
     /// cannot leave loopback: they may not change the scheme, and plain http is only
     /// allowed to loopback.)
     fn client_for(&self, url: &Url) -> &Client {
-        if url.host_str().is_some_and(is_loopback) {
+        if is_loopback_url(url) {
             &self.direct
         } else {
             &self.client
@@ -236,6 +236,29 @@ impl Fetcher {
             cause
         }
     }
+}
+
+/// Parses a URL and checks that stepup may talk to it: `https`, or plain `http` only
+/// to a loopback host (127.0.0.0/8, `[::1]`, `localhost`). The rule for JWK Set and
+/// discovery URLs, shared by the serving crates for redirect and issuer URLs.
+///
+/// ```
+/// assert!(stepup::checked_url("https://login.example.com").is_ok());
+/// assert!(stepup::checked_url("http://127.0.0.1:9000").is_ok());
+/// assert_eq!(stepup::checked_url("http://login.example.com").unwrap_err().code(), "insecure_url");
+/// ```
+///
+/// # Errors
+/// `invalid_config` for text that is not a URL, `insecure_url` for another scheme or
+/// plain http to a host that is not loopback.
+pub fn checked_url(text: &str) -> Result<Url, Error> {
+    parse_url(text)
+}
+
+/// Whether `url` names a loopback host (127.0.0.0/8, `[::1]`, `localhost`): such a
+/// URL is never reached through a proxy.
+pub fn is_loopback_url(url: &Url) -> bool {
+    url.host_str().is_some_and(is_loopback)
 }
 
 /// Parses a configured or discovered URL and checks that keys may be fetched from it.

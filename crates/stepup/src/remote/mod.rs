@@ -14,7 +14,7 @@ use reqwest::Url;
 
 pub use cache::{CacheSettings, RemoteStats};
 pub use discovery::{ProviderMetadata, discover};
-pub use fetch::FetchSettings;
+pub use fetch::{FetchSettings, checked_url, is_loopback_url};
 
 use self::cache::{Cache, Reason, Refetch, Seen};
 use self::fetch::{Fetcher, parse_url, redact};
