@@ -60,15 +60,20 @@ impl StepUp {
 
     /// The current browser session's claims, if it has a live one.
     pub(crate) fn session(&self, headers: &HeaderMap) -> Option<SessionData> {
+        let value = cookie_value(headers, &self.inner.cookies.session)?;
+        self.open_session(value, self.inner.clock.now())
+    }
+
+    /// Opens a session cookie's value: a live session of this provider and client.
+    pub(crate) fn open_session(&self, value: &str, now: stepup::UnixTime) -> Option<SessionData> {
         let inner = &self.inner;
-        let value = cookie_value(headers, &inner.cookies.session)?;
         SessionData::open(
             &inner.keys,
             &inner.cookies.session,
             value,
             inner.provider.verifier().issuer(),
             &inner.client.id,
-            inner.clock.now(),
+            now,
             inner.session_lifetime,
         )
     }
@@ -298,39 +303,13 @@ async fn callback_answer(stepup: &StepUp, uri: &Uri, headers: &HeaderMap) -> Res
         }
     };
     let claims = verified.claims();
-    #[derive(serde::Deserialize)]
-    struct Email {
-        email: Option<serde_json::Value>,
-    }
-    let email = match verified
-        .deserialize_claims::<Email>()
-        .ok()
-        .and_then(|e| e.email)
-    {
-        Some(serde_json::Value::String(email)) => Some(email),
-        _ => None,
-    };
-    let Some(session) = SessionData::from_claims(
-        claims,
-        email,
-        &inner.client.id,
-        now,
-        inner.session_lifetime,
-        flow.missing.clone(),
-    ) else {
-        return pages::misconfigured();
-    };
-    let Some(sealed) = session.seal(&inner.keys, &inner.cookies.session) else {
+    let Some(set_session) = stepup.seal_session(&verified, flow.missing.clone()) else {
         return pages::flow_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Login too large",
             "The provider's login details are too large to keep in a cookie.",
         );
     };
-    let lifetime = i64::try_from(inner.session_lifetime).unwrap_or(i64::MAX);
-    let set_session = inner
-        .cookies
-        .set_cookie(&inner.cookies.session, Some((&sealed, lifetime)));
     let mut response = match policy.decide(claims, now) {
         Decision::Satisfied => found(&flow.return_to),
         Decision::StepUp(_) => {

@@ -144,15 +144,7 @@ impl StepUp {
         let Some(cookie) = cookie else {
             return decided(Err(Refusal::NoCredentials));
         };
-        let Some(session) = SessionData::open(
-            &inner.keys,
-            &inner.cookies.session,
-            cookie,
-            inner.provider.verifier().issuer(),
-            &inner.client.id,
-            now,
-            inner.session_lifetime,
-        ) else {
+        let Some(session) = self.open_session(cookie, now) else {
             return Decided {
                 result: Err(Refusal::NoCredentials),
                 kind,
@@ -262,17 +254,25 @@ impl StepUp {
         if !ours {
             return None;
         }
-        let email = match token.deserialize_claims::<EmailClaim>().ok()?.email {
-            Some(serde_json::Value::String(email)) => Some(email),
-            _ => None,
-        };
+        self.seal_session(token, Vec::new())
+    }
+
+    /// The `Set-Cookie` of a new session from a verified token (the callback's and
+    /// [`session_cookie`](Self::session_cookie)'s one way to make a session); `None`
+    /// when it would not fit in a cookie.
+    pub(crate) fn seal_session(
+        &self,
+        token: &stepup::VerifiedToken,
+        stepped_up_for: Vec<String>,
+    ) -> Option<HeaderValue> {
+        let inner = &self.inner;
         let session = SessionData::from_claims(
             token.claims(),
-            email,
+            crate::identity::email_claim(token),
             &inner.client.id,
             inner.clock.now(),
             inner.session_lifetime,
-            Vec::new(),
+            stepped_up_for,
         )?;
         let sealed = session.seal(&inner.keys, &inner.cookies.session)?;
         let lifetime = i64::try_from(inner.session_lifetime).unwrap_or(i64::MAX);
@@ -289,10 +289,4 @@ impl StepUp {
             .cookies
             .set_cookie(&self.inner.cookies.session, None)
     }
-}
-
-/// The `email` claim, read apart from the typed standard claims.
-#[derive(serde::Deserialize)]
-pub(crate) struct EmailClaim {
-    pub(crate) email: Option<serde_json::Value>,
 }

@@ -98,15 +98,7 @@ impl Identity {
         if let Some(email) = &self.inner.email {
             return Some(email.clone());
         }
-        #[derive(serde::Deserialize)]
-        struct Email {
-            email: Option<serde_json::Value>,
-        }
-        let token = self.token()?;
-        match token.deserialize_claims::<Email>().ok()?.email {
-            Some(serde_json::Value::String(email)) => Some(email),
-            _ => None,
-        }
+        email_claim(self.token()?)
     }
 
     /// Bearer token or session cookie.
@@ -134,5 +126,18 @@ impl Identity {
     /// (`amr:mfa`, `fresh_login`, …); empty when it never had to.
     pub fn stepped_up_for(&self) -> &[String] {
         &self.inner.stepped_up_for
+    }
+}
+
+/// The `email` claim of a verified token, when it is a string (read apart from the
+/// typed standard claims, and only when asked for: not on the hot path).
+pub(crate) fn email_claim(token: &VerifiedToken) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Email {
+        email: Option<serde_json::Value>,
+    }
+    match token.deserialize_claims::<Email>().ok()?.email {
+        Some(serde_json::Value::String(email)) => Some(email),
+        _ => None,
     }
 }
