@@ -11,7 +11,7 @@ use crate::config::{BearerTokens, StepUp};
 use crate::identity::{CredentialSource, Identity};
 use crate::need::Need;
 use crate::outcome::{Answer, BrowserRedirect, ClientKind, Refusal, respond};
-use crate::return_path::same_origin_path;
+use crate::return_path::fitting_return;
 use crate::session::{SessionData, cookie_value};
 
 /// The decision on one request.
@@ -220,16 +220,22 @@ impl StepUp {
     /// A return path the login start would refuse (too long, say) is cut to its
     /// path, or to `/`, so that a login is always possible.
     pub fn login_url(&self, return_to: &str, policy: &Policy) -> String {
-        let return_to = if same_origin_path(return_to).is_some() {
-            return_to
-        } else {
-            let path = return_to.split('?').next().unwrap_or("/");
-            same_origin_path(path).unwrap_or("/")
-        };
         let mut query = url::form_urlencoded::Serializer::new(String::new());
-        query.append_pair("rd", return_to);
+        query.append_pair("rd", &fitting_return(return_to, None));
         Need::from_policy(policy).append_to(&mut query);
         format!("{}?{}", self.inner.login_path, query.finish())
+    }
+
+    /// The absolute login start for `return_to`, an absolute URL on the return origin
+    /// ([`StepUpBuilder::with_return_origin`](crate::StepUpBuilder::with_return_origin)):
+    /// `https://app.example.com/stepup/start?rd=…`, for a gateway in front of another
+    /// app. What the page needs comes from the need resolver, not the URL. Cut like
+    /// [`login_url`](Self::login_url) when it would not fit.
+    pub fn login_start_url(&self, return_to: &str) -> String {
+        let origin = self.inner.return_origin.as_deref().unwrap_or("");
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("rd", &fitting_return(return_to, Some(origin)));
+        format!("{origin}{}?{}", self.inner.login_path, query.finish())
     }
 
     /// A `Set-Cookie` value that starts a browser session from an ID token this app

@@ -37,6 +37,20 @@ pub(crate) fn allowed_return(rd: &str, origin: Option<&str>) -> Option<String> {
     same.then(|| url.to_string())
 }
 
+/// `rd` as the login start will accept it: as given when allowed; else without its
+/// query; else the root (of `origin` for an absolute URL). So a page whose address is
+/// too long to carry still lets the user log in.
+pub(crate) fn fitting_return(rd: &str, origin: Option<&str>) -> String {
+    if let Some(fits) = allowed_return(rd, origin) {
+        return fits;
+    }
+    let without_query = rd.split('?').next().unwrap_or("/");
+    allowed_return(without_query, origin).unwrap_or_else(|| match origin {
+        Some(origin) if rd.starts_with(origin) => format!("{origin}/"),
+        _ => "/".to_owned(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +82,23 @@ mod tests {
             }
         }
         assert_eq!(same_origin_path(&format!("/{}", "a".repeat(3000))), None);
+    }
+
+    #[test]
+    fn return_urls_that_do_not_fit_are_cut() {
+        let long = "a".repeat(3000);
+        assert_eq!(fitting_return(&format!("/p?q={long}"), None), "/p");
+        assert_eq!(fitting_return(&format!("/{long}"), None), "/");
+        let origin = Some("https://app.example.com");
+        assert_eq!(
+            fitting_return(&format!("https://app.example.com/p?q={long}"), origin),
+            "https://app.example.com/p"
+        );
+        assert_eq!(
+            fitting_return(&format!("https://app.example.com/{long}"), origin),
+            "https://app.example.com/"
+        );
+        assert_eq!(fitting_return("https://evil.example/", origin), "/");
     }
 
     #[test]

@@ -264,23 +264,8 @@ async fn decide(
             ("allowed", Some(rule_name), response)
         }
         Err(refusal) => {
-            // A return URL the login start would refuse (over 2 KiB) is cut to its
-            // path, or to the root, so that a login is always possible.
-            let mut return_to = format!("{}{}", gw.settings.public_origin, original.uri);
-            if return_to.len() > 2048 {
-                let path = original.uri.split('?').next().unwrap_or("/");
-                return_to = format!("{}{}", gw.settings.public_origin, path);
-                if return_to.len() > 2048 {
-                    return_to = format!("{}/", gw.settings.public_origin);
-                }
-            }
-            let mut query = url::form_urlencoded::Serializer::new(String::new());
-            query.append_pair("rd", &return_to);
-            let login = format!(
-                "{}{START_PATH}?{}",
-                gw.settings.public_origin,
-                query.finish()
-            );
+            let login =
+                stepup.login_start_url(&format!("{}{}", gw.settings.public_origin, original.uri));
             let outcome = match &refusal {
                 Refusal::NoCredentials => "no_credentials",
                 Refusal::Invalid(_) => "invalid",

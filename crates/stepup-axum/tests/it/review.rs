@@ -220,6 +220,24 @@ async fn an_over_long_return_path_still_allows_a_login() {
     );
 }
 
+#[test]
+fn a_gateway_login_start_url_is_absolute_and_cut_to_fit() {
+    let stepup = builder(NOW)
+        .with_return_origin("https://app.example.com")
+        .with_paths("/stepup/start", "/stepup/logout")
+        .build()
+        .unwrap();
+    assert_eq!(
+        stepup.login_start_url("https://app.example.com/admin?x=1"),
+        "https://app.example.com/stepup/start?rd=https%3A%2F%2Fapp.example.com%2Fadmin%3Fx%3D1"
+    );
+    let long = format!("https://app.example.com/admin?q={}", "a".repeat(3000));
+    assert_eq!(
+        stepup.login_start_url(&long),
+        "https://app.example.com/stepup/start?rd=https%3A%2F%2Fapp.example.com%2Fadmin"
+    );
+}
+
 #[tokio::test]
 async fn lifetime_and_clock_skew_are_judged_from_the_session_iat() {
     let verified = local_verifier(ISSUER)
