@@ -15,20 +15,18 @@
 // Benchmarks panic on broken fixtures by design.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::convert::Infallible;
 use std::hint::black_box;
 
 use axum::body::Body;
-use axum::response::Response;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::{Request, header};
-use stepup::{Policy, UnixTime};
+use stepup::UnixTime;
 use tower::{Layer as _, ServiceExt as _};
 
 #[path = "fixture/mod.rs"]
 mod fixture;
 
-use fixture::{NOW, fixture};
+use fixture::{NOW, credentials, fixture, policy, respond_empty};
 
 fn layer(c: &mut Criterion) {
     for alg in [stepup::Alg::HS256, stepup::Alg::RS256] {
@@ -38,25 +36,14 @@ fn layer(c: &mut Criterion) {
 
 fn layer_with(c: &mut Criterion, alg: stepup::Alg) {
     let (stepup, verifier, token) = fixture(alg);
-    let policy = Policy::default().with_max_age(300);
+    let policy = policy();
     let now = UnixTime::from_secs(NOW);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let inner = tower::service_fn(|_request: Request<Body>| async {
-        Ok::<_, Infallible>(Response::new(Body::empty()))
-    });
+    let inner = tower::service_fn(respond_empty);
     let service = stepup.require(policy.clone()).layer(inner);
-    let verified = verifier.verify(&token, now).unwrap();
-    let set_cookie = stepup.session_cookie(&verified).unwrap();
-    let cookie = set_cookie
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let bearer = format!("Bearer {token}");
+    let (bearer, cookie) = credentials(&stepup, &verifier, &token);
 
     // Every path must let the request through, or the figures mean nothing.
     let check = |request: Request<Body>| {

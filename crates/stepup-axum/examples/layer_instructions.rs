@@ -17,13 +17,11 @@
 #[path = "../benches/fixture/mod.rs"]
 mod fixture;
 
-use std::convert::Infallible;
 use std::hint::black_box;
 
 use axum::body::Body;
-use axum::response::Response;
 use http::{Request, header};
-use stepup::{Policy, UnixTime};
+use stepup::UnixTime;
 use tower::{Layer as _, ServiceExt as _};
 
 fn main() {
@@ -38,25 +36,14 @@ fn main() {
         .parse()
         .unwrap();
     let (stepup, verifier, token) = fixture::fixture(alg);
-    let policy = Policy::default().with_max_age(300);
+    let policy = fixture::policy();
     let now = UnixTime::from_secs(fixture::NOW);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let inner = tower::service_fn(|_request: Request<Body>| async {
-        Ok::<_, Infallible>(Response::new(Body::empty()))
-    });
+    let inner = tower::service_fn(fixture::respond_empty);
     let service = stepup.require(policy.clone()).layer(inner);
-    let verified = verifier.verify(&token, now).unwrap();
-    let set_cookie = stepup.session_cookie(&verified).unwrap();
-    let cookie = set_cookie
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let bearer = format!("Bearer {token}");
+    let (bearer, cookie) = fixture::credentials(&stepup, &verifier, &token);
     for _ in 0..n {
         match case.as_str() {
             "verify" => {
