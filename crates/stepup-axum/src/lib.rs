@@ -69,9 +69,12 @@
 //! provider and key problems. Refusals are logged once at debug on target
 //! `stepup::reject` with [`Refusal::code`].
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod ask;
 mod config;
 #[cfg(feature = "demo")]
+#[cfg_attr(docsrs, doc(cfg(feature = "demo")))]
 pub mod demo;
 mod error;
 mod extract;

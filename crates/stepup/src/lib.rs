@@ -3,13 +3,62 @@
 //! Strict verification of OpenID Connect ID tokens, and the step-up decision that
 //! follows: did the user log in with multi-factor authentication, recently enough?
 //!
+//! ```toml
+//! [dependencies]
+//! stepup = { version = "0.1", features = ["remote"] }   # `remote`: keys by discovery / JWKS URL
+//! ```
+//!
+//! ## With a real provider
+//! A [`RemoteVerifier`] (feature `remote`) finds the provider's keys by OpenID Connect
+//! discovery, caches and rotates them. [`check`](RemoteVerifier::check) verifies the
+//! token and applies a [`Policy`]; a valid token that is not strong or fresh enough is
+//! not an error but [`Decision::StepUp`], with the RFC 9470 challenge that sends the
+//! user back to the provider:
+//!
+//! ```no_run
+//! # #[cfg(feature = "remote")]
+//! # async fn sensitive_action(id_token: &str) -> Result<(), stepup::Error> {
+//! use stepup::{Decision, ErrorClass, Policy, Profile, RemoteVerifier, UnixTime};
+//!
+//! // Once, at start-up (configuration mistakes and an unreachable provider fail here).
+//! let verifier = RemoteVerifier::discover("https://login.example.com", "my-app").await?;
+//! // MFA the way the provider says it (here Auth0), at most 5 minutes ago.
+//! let policy: Policy = "auth0".parse::<Profile>()?.policy().with_max_age(300);
+//!
+//! // Before each sensitive action.
+//! match verifier.check(id_token, &policy, UnixTime::now()).await {
+//!     Ok((token, Decision::Satisfied)) => {
+//!         println!("go on, {:?} logged in with MFA", token.claims().sub);
+//!     }
+//!     Ok((_, Decision::StepUp(step_up))) => {
+//!         // An API answers 401 with this header (RFC 9470)...
+//!         let www_authenticate = step_up.challenge.www_authenticate();
+//!         // ...a web app redirects to the provider's authorization endpoint with these
+//!         // parameters added to its usual login request (`acr_values`, `max_age`).
+//!         let authorize_params = step_up.challenge.authorize_params();
+//!         println!("step up: {www_authenticate} / {authorize_params:?}");
+//!     }
+//!     // Keys could not be fetched: answer 503 and retry later, never let it through.
+//!     Err(error) if error.class() == ErrorClass::Unavailable => {}
+//!     // Anything wrong with the token: 401 `invalid_token`, with `error.code()`.
+//!     Err(error) => println!("refused: {} ({error})", error.code()),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! In an axum app, the `stepup-axum` crate does all of this (and the browser round
+//! trip) as a layer; in front of apps in other languages, `stepup serve` does it as a
+//! forward-auth gateway.
+//!
+//! ## With local keys
 //! A [`Verifier`] is built once from the issuer, your client id and the provider's
-//! keys ([`KeySet`]); every configuration mistake fails there. [`Verifier::verify`]
-//! then checks a token's form, header, signature and claims (DESIGN rules below) and
-//! returns a [`VerifiedToken`]; a [`Policy`] turns its claims into a [`Decision`]:
-//! [`Decision::Satisfied`], or [`Decision::StepUp`] with what is missing and the
-//! RFC 9470 challenge to send. Verification is pure: the clock is passed in, no I/O,
-//! no locks.
+//! keys ([`KeySet`]: a client secret, a PEM or JWK public key, a JWK Set); every
+//! configuration mistake fails there. [`Verifier::verify`] then checks a token's form,
+//! header, signature and claims and returns a [`VerifiedToken`]; a [`Policy`] turns its
+//! claims into a [`Decision`]: [`Decision::Satisfied`], or [`Decision::StepUp`] with what
+//! is missing and the challenge to send ([`Decision::challenge`]). Verification is pure:
+//! the clock is passed in, no I/O, no locks.
 //!
 //! ```
 //! use serde_json::json;
@@ -30,10 +79,13 @@
 //! assert_eq!(verified.claims().sub.as_deref(), Some("alice"));
 //! // Valid, but only a password login: the user must step up.
 //! assert_eq!(decision.missing()[0].name(), "amr:mfa");
+//! assert!(decision.challenge().unwrap().www_authenticate().contains("insufficient_user_authentication"));
 //! # Ok::<(), stepup::Error>(())
 //! ```
 //!
 //! ## Rules
+//! The whole list, with the reason for each, is `docs/verification-rules.md` in the
+//! repository. In short:
 //! - Compact JWS only: three canonical unpadded base64url parts; JWE, unsecured and
 //!   nested tokens are refused; at most 64 KiB and 64 levels of JSON by default.
 //! - Header and payload are UTF-8 JSON objects without duplicated member names.
@@ -45,7 +97,7 @@
 //! - Step-up: by default `amr` must be an array containing `"mfa"`.
 //!
 //! ## Keys from the network
-//! With the feature `remote`, a `RemoteVerifier` takes its keys from a JWK Set URL
+//! With the feature `remote`, a [`RemoteVerifier`] takes its keys from a JWK Set URL
 //! or from OpenID Connect discovery, and caches, refreshes and rotates them (HTTPS
 //! only, bounded fetches, stale-if-error); `fetch_key_set` fetches a key set once.
 //!
@@ -53,6 +105,8 @@
 //! Every [`Error`] has a stable [`Error::code`] and an [`ErrorClass`]; the full list is
 //! [`ERROR_CODES`]. Step-up needs are not errors: see [`Missing::name`]
 //! (`amr:<value>`, `acr`, `auth_time`, `fresh_login`).
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod alg;
 mod claims;
@@ -79,6 +133,7 @@ pub use key::{Key, KeySet, Secret, SkippedKey};
 pub use policy::{Challenge, ChallengeReason, Combine, Decision, Missing, Policy, StepUp};
 pub use profile::{OKTA_2FA_ANY, PAPE_MULTI_FACTOR, Profile};
 #[cfg(feature = "remote")]
+#[cfg_attr(docsrs, doc(cfg(feature = "remote")))]
 pub use remote::{
     CacheSettings, FetchSettings, KeySource, ProviderMetadata, RemoteStats, RemoteVerifier,
     RemoteVerifierBuilder, checked_url, discover, fetch_key_set, fetch_key_set_blocking,

@@ -220,6 +220,28 @@ impl Decision {
             Self::StepUp(step_up) => &step_up.missing,
         }
     }
+
+    /// The RFC 9470 challenge to send when a step-up is needed, `None` when satisfied.
+    ///
+    /// An API answers 401 with [`Challenge::www_authenticate`] as its `WWW-Authenticate`
+    /// header; a web app sends the browser to the provider's authorization endpoint with
+    /// [`Challenge::authorize_params`] added to the login request.
+    ///
+    /// ```
+    /// use stepup::{Claims, Policy, StepUpClaim, UnixTime};
+    ///
+    /// let claims = Claims { amr: StepUpClaim::Present(vec!["pwd".into()]), ..Claims::default() };
+    /// let decision = Policy::default().with_max_age(300).decide(&claims, UnixTime::from_secs(0));
+    /// let challenge = decision.challenge().expect("a password login is not MFA");
+    /// assert_eq!(challenge.max_age, Some(300));
+    /// assert!(Policy::default().decide(&Claims::default(), UnixTime::from_secs(0)).challenge().is_some());
+    /// ```
+    pub fn challenge(&self) -> Option<&Challenge> {
+        match self {
+            Self::Satisfied => None,
+            Self::StepUp(step_up) => Some(&step_up.challenge),
+        }
+    }
 }
 
 /// What a step-up needs: the unmet requirements and the challenge to send.
@@ -314,6 +336,39 @@ impl Challenge {
             value.push_str(&format!(", max_age=\"{max_age}\""));
         }
         value
+    }
+
+    /// The parameters to add to the OpenID Connect authorization request that sends the
+    /// user back to the provider (OIDC Core §3.1.2.1): `acr_values` (space-separated)
+    /// when the policy accepts `acr` values, and `max_age` when it has one. Each pair is
+    /// unencoded: percent-encode it when building the URL.
+    ///
+    /// A policy that only requires `amr` values (the default, `amr` ∋ `mfa`) gives no
+    /// `acr_values`: how to ask such a provider for a second factor is provider-specific
+    /// (the [`Profile`](crate::Profile) policies carry the provider's MFA `acr`; a
+    /// provider with none usually needs `prompt=login`). `stepup-axum` builds the whole
+    /// login request from the profile.
+    ///
+    /// ```
+    /// let c = stepup::Challenge {
+    ///     acr_values: vec!["urn:x:mfa".into(), "urn:x:hw".into()],
+    ///     max_age: Some(300),
+    ///     reason: stepup::ChallengeReason::Level,
+    /// };
+    /// assert_eq!(
+    ///     c.authorize_params(),
+    ///     [("acr_values", "urn:x:mfa urn:x:hw".to_owned()), ("max_age", "300".to_owned())]
+    /// );
+    /// ```
+    pub fn authorize_params(&self) -> Vec<(&'static str, String)> {
+        let mut params = Vec::with_capacity(2);
+        if !self.acr_values.is_empty() {
+            params.push(("acr_values", self.acr_values.join(" ")));
+        }
+        if let Some(max_age) = self.max_age {
+            params.push(("max_age", max_age.to_string()));
+        }
+        params
     }
 }
 
