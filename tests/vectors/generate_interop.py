@@ -869,7 +869,7 @@ def main() -> int:
     doc = {
         "description": (
             "Interoperability vectors for the stepup ID-token verifier: tokens from PyJWT, jwcrypto "
-            "and hand-assembled attack/edge cases, each with the verdict DESIGN.md section 3 requires. "
+            "and hand-assembled attack/edge cases, each with the verdict docs/verification-rules.md requires. "
             f"Fixed clock: iat {IAT} (2026-01-01T00:00:00Z), exp iat+3600, now iat+600 unless stated. "
             "Policy absent = require amr mfa. leeway absent = 60. nonce absent = not checked."
         ),

@@ -1,4 +1,4 @@
-"""A small, strict reference model of the stepup verifier (DESIGN.md section 3).
+"""A small, strict reference model of the stepup verifier (docs/verification-rules.md).
 
 It exists only to check the committed test vectors: every vector in
 interop.json and rfc.json is run through it and its verdict must equal the
@@ -20,7 +20,7 @@ complete; it implements the rules the vectors exercise, in this order:
                      PSS salt = hash length)
   9. payload JSON    json_too_deep, invalid_json, duplicate_member
  10. claims          iss, sub, aud, azp, exp, iat, nbf, nonce (in that order:
-                     the order DESIGN.md section 3 lists them, which is also
+                     the order docs/verification-rules.md lists them, which is also
                      OpenID Connect Core 3.1.3.7 with sub right after iss)
  11. policy         satisfied | step_up with missing
                      ["amr:<v>"..., "acr", "auth_time" | "fresh_login"]

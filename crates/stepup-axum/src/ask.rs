@@ -1,5 +1,5 @@
 //! What to ask the provider for, so that the login that comes back can meet a
-//! policy (DESIGN §6, "Redirect to login"): `acr_values`, `max_age`, `prompt=login`.
+//! policy (docs/serving.md, "The browser round trip"): `acr_values`, `max_age`, `prompt=login`.
 //!
 //! What is asked for is never trusted as what happened: the callback and every
 //! later request decide on the returned `amr`, `acr` and `auth_time` alone.

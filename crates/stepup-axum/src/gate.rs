@@ -198,7 +198,7 @@ impl StepUp {
         login: &str,
         redirect: BrowserRedirect,
     ) -> Response {
-        // A browser whose login is invalid loses its session cookie too (DESIGN §6).
+        // A browser whose login is invalid loses its session cookie too (docs/serving.md).
         let invalid_browser =
             matches!(refusal, Refusal::Invalid(_)) && decided_kind == ClientKind::Browser;
         let drop = (drop_session || invalid_browser).then(|| self.remove_session_cookie());

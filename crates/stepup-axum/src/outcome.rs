@@ -1,4 +1,4 @@
-//! The outcome table (DESIGN §6) in one place: every refusal, for an API client or a
+//! The outcome table (docs/serving.md) in one place: every refusal, for an API client or a
 //! browser, becomes its HTTP answer here and nowhere else. The axum layer, the
 //! login flow and every gateway dialect call [`respond`]; they differ only in how
 //! they read the request and how a browser is sent elsewhere ([`BrowserRedirect`]).
@@ -147,7 +147,7 @@ pub struct Answer<'a> {
     pub retry_after: u64,
 }
 
-/// The HTTP answer to a refusal (DESIGN §6's table).
+/// The HTTP answer to a refusal (the table in docs/serving.md).
 ///
 /// | refusal | API client | browser |
 /// |---|---|---|

@@ -1,6 +1,6 @@
 //! The login start (`/login?rd=…&<need>`): the authorization request it sends the
 //! browser to (code + PKCE S256, state, nonce, the fixed redirect URI), what it
-//! asks for per DESIGN §6 (`acr_values`, `max_age`, `prompt=login`), and the
+//! asks for per docs/serving.md (`acr_values`, `max_age`, `prompt=login`), and the
 //! return path it refuses (no open redirect).
 
 use std::collections::BTreeSet;

@@ -1,4 +1,4 @@
-//! Integration tests of stepup-axum: the DESIGN §6 outcome table for API clients
+//! Integration tests of stepup-axum: the outcome table of docs/serving.md for API clients
 //! and browsers, the login start, the callback, and sealed sessions.
 //!
 //! In process with `tower::ServiceExt::oneshot` on a Router with the layer; the

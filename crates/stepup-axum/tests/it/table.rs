@@ -1,4 +1,4 @@
-//! The DESIGN §6 outcome table through the layer: each row for API clients
+//! The outcome table of docs/serving.md through the layer: each row for API clients
 //! (Bearer, no `text/html`, or not GET/HEAD) and for browsers. Rows that need a
 //! browser session or the callback are in `sessions.rs`, `login.rs` and `callback.rs`; the
 //! rows no request through the axum layer can reach (no rule, the loop guard for

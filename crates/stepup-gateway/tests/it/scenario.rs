@@ -1,5 +1,5 @@
 //! What every proxy in front of the gateway must do, checked on the wire through it:
-//! the DESIGN §6 table for browsers and API clients, the login through the provider and
+//! the outcome table (docs/serving.md) for browsers and API clients, the login through the provider and
 //! back, identity headers (and only the gateway's), Bearer tokens, refused paths.
 
 use http::{StatusCode, header};
