@@ -54,11 +54,10 @@ for p in $issuer_port $gateway_port $front_port $static_port $app_port; do
   fi
 done
 
+# shellcheck source=scripts/lib/build.sh
+. scripts/lib/build.sh
 echo "==> cargo build --release --locked -p stepup-cli"
-cargo build --release --locked -p stepup-cli
-target=$(cargo metadata --format-version 1 --no-deps |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-stepup=$target/release/stepup
+stepup=$(build_executable bin stepup --release --locked -p stepup-cli --bin stepup)
 
 work=$repo/.stepup-bench
 rm -rf "$work"

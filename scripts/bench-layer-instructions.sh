@@ -4,8 +4,9 @@
 # Counts are repeatable on a shared machine where wall time drifts. Needs valgrind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet -p stepup-axum --example layer_instructions
-bin=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/examples/layer_instructions
+# shellcheck source=scripts/lib/build.sh
+. scripts/lib/build.sh
+bin=$(build_executable example layer_instructions --release --locked -p stepup-axum --example layer_instructions)
 
 count() { # case n -> total instructions
   valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" 2>&1 \

@@ -13,11 +13,10 @@ examples=$repo/crates/stepup-gateway/examples
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$nginx" ] || { echo "nginx is needed: apt-get install nginx-light" >&2; exit 1; }
 
+# shellcheck source=scripts/lib/build.sh
+. scripts/lib/build.sh
 echo "==> cargo build --release -p stepup-cli (the first build takes a few minutes)"
-cargo build --release --locked -p stepup-cli
-target=$(cargo metadata --format-version 1 --no-deps |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-stepup=$target/release/stepup
+stepup=$(build_executable bin stepup --release --locked -p stepup-cli --bin stepup)
 
 work=$repo/.stepup-try
 mkdir -p "$work/nginx/logs" "$work/nginx/tmp" "$work/gateway"

@@ -42,8 +42,30 @@ pub(crate) enum Command {
     Serve(ServeArgs),
 }
 
+/// The end of `stepup verify --help`: exit codes and the CLI's own error codes
+/// (a unit test in `cmd::hint` checks that every code the CLI reports is listed).
+pub(crate) const VERIFY_AFTER_LONG_HELP: &str = "\
+Exit codes: 0 valid and step-up satisfied, 1 valid but step-up required, 2 token invalid,
+3 usage or configuration error.
+
+Error codes (`error.code` with --json, in brackets otherwise) are the stepup library's
+(token_expired, iss_mismatch, invalid_signature, weak_key, jwks_unreachable, …: see
+stepup::ERROR_CODES) and these of the CLI:
+  usage             3  bad, missing or unknown flags (the message is the parser's)
+  no_token          3  no token given: empty argument, empty stdin, or a terminal on stdin
+  bearer_prefix     2  an Authorization header value (\"Bearer …\") instead of the bare token
+  quoted_token      2  the token is wrapped in quotes
+  token_response    2  a token endpoint response (JSON) instead of its id_token
+  token_is_json     2  other JSON (decoded claims, a key) instead of a token
+  file_unreadable   3  a key, secret or JWKS file cannot be read
+  stdin_unreadable  3  stdin cannot be read
+  output_failed     3  the output cannot be written
+The CLI checks exactly the text it is given (whitespace around it aside): it names these
+mistakes but does not repair them.";
+
 /// `stepup verify`.
 #[derive(Debug, Args)]
+#[command(after_long_help = VERIFY_AFTER_LONG_HELP)]
 #[command(group(
     ArgGroup::new("key_source")
         .required(true)

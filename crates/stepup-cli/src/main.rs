@@ -65,12 +65,40 @@ fn parse_error(error: &clap::Error) -> Exit {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => Exit::Success,
         _ => {
             if std::env::args_os().any(|arg| arg == "--json") {
-                let text = error.render().to_string();
-                let first = text.lines().next().unwrap_or_default();
-                let message = first.strip_prefix("error: ").unwrap_or(first);
+                let message = usage_message(&error.render().to_string());
                 let _ = output::verify_failure_json(&Failure::config("usage", message));
             }
             Exit::Usage
         }
+    }
+}
+
+/// clap's error text for the JSON `message`: all of it (which flags are missing, the
+/// usage line), without the `error: ` lead, the `For more information, try '--help'.`
+/// tail, terminal styling, and trailing blank space.
+fn usage_message(rendered: &str) -> String {
+    let plain = output::strip_ansi(rendered);
+    let text = plain.trim();
+    let text = text.strip_prefix("error: ").unwrap_or(text);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim_end)
+        .filter(|line| !line.starts_with("For more information, try "))
+        .collect();
+    lines.join("\n").trim_end().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_message_keeps_every_line_but_the_tail() {
+        let rendered = "\x1b[1;31merror:\x1b[0m the following required arguments were not provided:\n  \x1b[32m--issuer <ISS>\x1b[0m\n  --audience <CLIENT_ID>\n\nUsage: stepup verify --issuer <ISS> <TOKEN>\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            usage_message(rendered),
+            "the following required arguments were not provided:\n  --issuer <ISS>\n  \
+             --audience <CLIENT_ID>\n\nUsage: stepup verify --issuer <ISS> <TOKEN>"
+        );
     }
 }

@@ -10,7 +10,7 @@ use std::io::{self, IsTerminal as _, Write as _};
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use stepup::Decision;
+use stepup::{Decision, Missing};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -116,6 +116,11 @@ pub(crate) struct VerifyReport {
     pub(crate) checks: Vec<Check>,
     /// The verdict.
     pub(crate) verdict: Verdict,
+    /// Whether the policy's `amr` values and `acr` are alternatives (either is enough).
+    pub(crate) either: bool,
+    /// For a step-up: the parameters a web app adds to the authorization request
+    /// that sends the user back to the provider (`acr_values`, `max_age`, `prompt`).
+    pub(crate) login_params: Vec<(&'static str, String)>,
     /// Warnings about the configuration (skipped JWKS keys).
     pub(crate) warnings: Vec<String>,
 }
@@ -135,23 +140,72 @@ pub(crate) fn verify_human(report: &VerifyReport, style: Style) -> io::Result<()
         }
         writeln!(out)?;
     }
-    let verdict = match &report.verdict {
-        Verdict::Valid(Decision::Satisfied) => style.bold_green("VALID — step-up satisfied"),
-        Verdict::Valid(Decision::StepUp(step_up)) => {
-            let missing: Vec<String> = step_up.missing.iter().map(|m| m.name()).collect();
-            format!(
-                "{} (challenge: {})",
-                style.bold_yellow(&format!("VALID — STEP-UP REQUIRED: {}", missing.join(", "))),
-                step_up.challenge.www_authenticate()
-            )
+    match &report.verdict {
+        Verdict::Valid(Decision::Satisfied) => {
+            writeln!(out, "{}", style.bold_green("VALID — step-up satisfied"))
         }
-        Verdict::Invalid(failure) => format!(
+        Verdict::Valid(Decision::StepUp(step_up)) => {
+            let missing = missing_text(&step_up.missing, report.either);
+            writeln!(
+                out,
+                "{}",
+                style.bold_yellow(&format!("VALID — STEP-UP REQUIRED: {missing}"))
+            )?;
+            // What the application does with the verdict (DESIGN.md §6).
+            writeln!(
+                out,
+                "  an API answers 401 with the header WWW-Authenticate: {}",
+                step_up.challenge.www_authenticate()
+            )?;
+            let params: Vec<String> = report
+                .login_params
+                .iter()
+                .map(|(name, value)| format!("{name}={}", clean(value)))
+                .collect();
+            if params.is_empty() {
+                writeln!(
+                    out,
+                    "  a web app sends the user back to the provider's authorization endpoint to log in again"
+                )
+            } else {
+                writeln!(
+                    out,
+                    "  a web app sends the user back to the provider's authorization endpoint with {}",
+                    params.join(" ")
+                )
+            }
+        }
+        Verdict::Invalid(failure) => writeln!(
+            out,
             "{}: {}",
             style.bold_red(&format!("INVALID ({})", failure.code())),
             failure.message()
         ),
-    };
-    writeln!(out, "{verdict}")
+    }
+}
+
+/// What is missing, by stable name. When the `amr` values and the `acr` are
+/// alternatives and both are missing, the line says that either one is enough:
+/// `amr:mfa or acr (either one is enough), fresh_login`.
+fn missing_text(missing: &[Missing], either: bool) -> String {
+    let amr: Vec<String> = missing
+        .iter()
+        .filter(|m| matches!(m, Missing::Amr(_)))
+        .map(Missing::name)
+        .collect();
+    let acr = missing.iter().any(|m| matches!(m, Missing::Acr));
+    if !(either && acr && !amr.is_empty()) {
+        let names: Vec<String> = missing.iter().map(Missing::name).collect();
+        return names.join(", ");
+    }
+    let mut parts = vec![format!("{} or acr (either one is enough)", amr.join(" + "))];
+    parts.extend(
+        missing
+            .iter()
+            .filter(|m| !matches!(m, Missing::Amr(_) | Missing::Acr))
+            .map(Missing::name),
+    );
+    parts.join(", ")
 }
 
 /// The JSON object of `verify --json`, fields in the order they are printed.
@@ -427,6 +481,40 @@ pub(crate) fn clean(text: &str) -> String {
     out
 }
 
+/// `text` without ANSI escape sequences (CSI such as colours, OSC such as links),
+/// for text that a library styled for a terminal.
+pub(crate) fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\x1b' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            // CSI: parameters and intermediates up to a final byte in @..=~.
+            Some('[') => {
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            // OSC: up to BEL or ST (ESC \).
+            Some(']') => {
+                while let Some(c) = chars.next() {
+                    if c == '\x07' || (c == '\x1b' && chars.next_if_eq(&'\\').is_some()) {
+                        break;
+                    }
+                }
+            }
+            // Any other escape: the one character after ESC.
+            _ => {}
+        }
+    }
+    out
+}
+
 fn error_json(failure: &Failure) -> ErrorJson<'_> {
     ErrorJson {
         code: failure.code(),
@@ -479,6 +567,16 @@ mod tests {
         assert_eq!(relative(1_000_000.0 - 320.0, 1_000_000), "5 min ago");
         assert_eq!(duration(59.0), "59 s");
         assert_eq!(duration(3.0 * 86_400.0), "3 days");
+    }
+
+    #[test]
+    fn strip_ansi_removes_styling_only() {
+        assert_eq!(strip_ansi("\x1b[1;31merror:\x1b[0m x"), "error: x");
+        assert_eq!(
+            strip_ansi("a\x1b]8;;https://e\x1b\\link\x1b]8;;\x07b"),
+            "alinkb"
+        );
+        assert_eq!(strip_ansi("plain ✔"), "plain ✔");
     }
 
     #[test]

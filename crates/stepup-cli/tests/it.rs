@@ -11,12 +11,16 @@ mod util;
 mod decode;
 #[path = "it/demo.rs"]
 mod demo;
+#[path = "it/hints.rs"]
+mod hints;
 #[path = "it/issuer.rs"]
 mod issuer;
 #[path = "it/keygen.rs"]
 mod keygen;
 #[path = "it/mint.rs"]
 mod mint;
+#[path = "it/quickstart.rs"]
+mod quickstart;
 #[path = "it/remote.rs"]
 mod remote;
 #[path = "it/serve.rs"]

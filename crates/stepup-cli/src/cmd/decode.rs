@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{Exit, Failure, read_token, written};
+use super::{Exit, Failure, hint, read_token, written};
 use crate::args::DecodeArgs;
 use crate::output::{self, Style, rfc3339};
 
@@ -11,8 +11,12 @@ const DATE_CLAIMS: [&str; 4] = ["exp", "iat", "nbf", "auth_time"];
 
 /// Runs `stepup decode`: exit 0, 2 if the token cannot be decoded, 3 for usage errors.
 pub(crate) fn run(args: &DecodeArgs) -> Result<Exit, Failure> {
-    let decoded = read_token(args.token.as_deref())
-        .and_then(|token| stepup::decode_unverified(&token).map_err(Failure::from));
+    let decoded = read_token(args.token.as_deref()).and_then(|token| {
+        stepup::decode_unverified(&token).map_err(|error| {
+            hint::token(&token, stepup::TokenKind::IdToken, &error)
+                .unwrap_or_else(|| Failure::from(error))
+        })
+    });
     let (header, claims) = match decoded {
         Ok(decoded) => decoded,
         Err(failure) if args.json => {

@@ -2,6 +2,7 @@
 
 pub(crate) mod decode;
 pub(crate) mod demo;
+pub(crate) mod hint;
 pub(crate) mod issuer;
 pub(crate) mod keygen;
 pub(crate) mod mint;
@@ -58,6 +59,26 @@ impl Failure {
             code: Cow::Borrowed(code),
             message: message.into(),
             class: ErrorClass::Config,
+        }
+    }
+
+    /// An invalid-token failure (exit 2) found by the CLI itself, e.g. a pasted
+    /// `Bearer ` prefix ([`hint`]).
+    pub(crate) fn token(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code: Cow::Borrowed(code),
+            message: message.into(),
+            class: ErrorClass::Token,
+        }
+    }
+
+    /// A library error with the CLI's own wording (code and class kept), e.g. one
+    /// that names the file it came from.
+    pub(crate) fn reworded(error: &stepup::Error, message: impl Into<String>) -> Self {
+        Self {
+            code: Cow::Borrowed(error.code()),
+            message: message.into(),
+            class: error.class(),
         }
     }
 
@@ -137,9 +158,22 @@ const MAX_INPUT: u64 = 1024 * 1024;
 /// The token from the argument (whitespace around it trimmed) or from stdin
 /// (`-` or no argument; exactly one trailing newline dropped, nothing else touched,
 /// so other whitespace reaches the library, which rejects it).
+///
+/// Nothing at all (an empty argument, an empty stdin, or only whitespace) is
+/// `no_token`, a usage error: there is no token to call invalid.
 pub(crate) fn read_token(arg: Option<&str>) -> Result<String, Failure> {
     match arg {
-        Some(token) if token != "-" => Ok(token.trim().to_owned()),
+        Some(token) if token != "-" => {
+            let token = token.trim();
+            if token.is_empty() {
+                return Err(Failure::config(
+                    "no_token",
+                    "no token given: the TOKEN argument is empty (an unset shell variable?); \
+                     pass the token, or pipe it in (`-` reads stdin)",
+                ));
+            }
+            Ok(token.to_owned())
+        }
         _ => {
             let stdin = io::stdin();
             if arg.is_none() && stdin.is_terminal() {
@@ -157,6 +191,20 @@ pub(crate) fn read_token(arg: Option<&str>) -> Result<String, Failure> {
                     Failure::config("stdin_unreadable", format!("cannot read stdin: {e}"))
                 })?;
             drop_one_newline(&mut bytes);
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                let what = if bytes.is_empty() {
+                    "was empty"
+                } else {
+                    "held only whitespace"
+                };
+                return Err(Failure::config(
+                    "no_token",
+                    format!(
+                        "no token given: stdin {what}; pipe the token in (`… < token.jwt`) \
+                         or pass it as an argument"
+                    ),
+                ));
+            }
             // Invalid UTF-8 becomes U+FFFD, which the library rejects as a malformed token.
             Ok(String::from_utf8_lossy(&bytes).into_owned())
         }

@@ -10,10 +10,11 @@ use std::path::Path;
 
 use serde_json::Value;
 use stepup::{
-    Alg, Claims, Decision, Error, KeySet, Missing, Part, Policy, Profile, TokenKind, UnixTime,
-    Verifier,
+    Alg, Claims, Combine, Decision, Error, KeySet, Missing, Part, Policy, Profile, StepUpClaim,
+    TokenKind, UnixTime, Verifier,
 };
 
+use super::hint::{self, KeyFile};
 use super::{Exit, Failure, load_secret, read_text, read_token, written};
 use crate::args::VerifyArgs;
 use crate::output::{self, Check, Status, Style, Verdict, VerifyReport, clean, relative, rfc3339};
@@ -53,6 +54,8 @@ pub(crate) fn run(args: &VerifyArgs) -> Result<Exit, Failure> {
 pub(crate) struct Config {
     verifier: Verifier,
     policy: Policy,
+    /// The provider profile, which decides how a web app asks for a step-up.
+    profile: Profile,
     nonce: Option<String>,
     now: UnixTime,
     kind: TokenKind,
@@ -81,7 +84,7 @@ impl Config {
     /// Checks the flags, loads the keys and builds verifier and policy.
     pub(crate) fn resolve(args: &VerifyArgs) -> Result<Self, Failure> {
         let algorithms = parse_algorithms(&args.algs)?;
-        let policy = build_policy(args)?;
+        let (profile, policy) = build_policy(args)?;
         let source = key_source(args)?;
         let (keys, selection) = resolve_keys(source, &args.issuer)?;
         let warnings = keys
@@ -109,6 +112,7 @@ impl Config {
         Ok(Self {
             verifier: builder.build()?,
             policy,
+            profile,
             nonce: args.nonce.clone(),
             now: args.now.map_or_else(UnixTime::now, UnixTime::from_secs),
             kind,
@@ -138,7 +142,7 @@ fn parse_algorithms(names: &[String]) -> Result<Vec<Alg>, Failure> {
 
 /// The step-up policy: the profile (default generic), with `--require-amr`, `--acr`
 /// and `--max-age` each replacing its part.
-fn build_policy(args: &VerifyArgs) -> Result<Policy, Failure> {
+fn build_policy(args: &VerifyArgs) -> Result<(Profile, Policy), Failure> {
     let profile = match &args.profile {
         Some(name) => name.parse::<Profile>()?,
         None => Profile::Generic,
@@ -153,7 +157,7 @@ fn build_policy(args: &VerifyArgs) -> Result<Policy, Failure> {
     if let Some(max_age) = args.max_age {
         policy = policy.with_max_age(max_age);
     }
-    Ok(policy)
+    Ok((profile, policy))
 }
 
 fn key_source(args: &VerifyArgs) -> Result<KeySource<'_>, Failure> {
@@ -192,15 +196,20 @@ fn resolve_keys(source: KeySource<'_>, issuer: &str) -> Result<(KeySet, Selectio
         }
         KeySource::Key(path) => {
             let text = read_text(path, "key file")?;
-            Ok((KeySet::from_public_key(&text)?, Selection::Single))
+            let keys = KeySet::from_public_key(&text)
+                .map_err(|error| hint::key_file(&text, path, KeyFile::Key, &error))?;
+            Ok((keys, Selection::Single))
         }
         KeySource::Jwks(location) if is_url(location) => {
             let source = stepup::KeySource::JwksUrl(location.to_owned());
             Ok((fetch(&source, issuer)?, Selection::Set))
         }
         KeySource::Jwks(location) => {
-            let text = read_text(Path::new(location), "JWKS file")?;
-            Ok((KeySet::from_jwks(&text)?, Selection::Set))
+            let path = Path::new(location);
+            let text = read_text(path, "JWKS file")?;
+            let keys = KeySet::from_jwks(&text)
+                .map_err(|error| hint::key_file(&text, path, KeyFile::Jwks, &error))?;
+            Ok((keys, Selection::Set))
         }
         KeySource::Discover => Ok((
             fetch(&stepup::KeySource::Discovery, issuer)?,
@@ -213,11 +222,8 @@ fn resolve_keys(source: KeySource<'_>, issuer: &str) -> Result<(KeySet, Selectio
 /// configuration or availability errors: exit 3, with the URL and the cause.
 fn fetch(source: &stepup::KeySource, issuer: &str) -> Result<KeySet, Failure> {
     // Keeps the error's class (config or unavailable); both exit 3.
-    Ok(stepup::fetch_key_set_blocking(
-        source,
-        issuer,
-        &stepup::FetchSettings::default(),
-    )?)
+    stepup::fetch_key_set_blocking(source, issuer, &stepup::FetchSettings::default())
+        .map_err(|error| hint::reworded_key_error(&error))
 }
 
 fn is_url(location: &str) -> bool {
@@ -247,10 +253,23 @@ pub(crate) fn check(config: &Config, token: &str) -> VerifyReport {
             checks.extend(view.policy_checks(verified.claims(), &decision));
             (true, checks, Verdict::Valid(decision))
         }
-        Err(error) => {
-            let checks = view.token_checks(Some(&error));
-            (false, checks, Verdict::Invalid(Failure::from(error)))
-        }
+        Err(error) => match hint::token(token, config.kind, &error) {
+            // A pasted wrapper or the wrong document: said at the format line, where
+            // the library stopped.
+            Some(failure) => (
+                false,
+                vec![format_failed(&failure)],
+                Verdict::Invalid(failure),
+            ),
+            None => {
+                let checks = view.token_checks(Some(&error));
+                (false, checks, Verdict::Invalid(Failure::from(error)))
+            }
+        },
+    };
+    let login_params = match &verdict {
+        Verdict::Valid(decision) => login_params_for(config, decision),
+        Verdict::Invalid(_) => Vec::new(),
     };
     VerifyReport {
         verified,
@@ -258,7 +277,53 @@ pub(crate) fn check(config: &Config, token: &str) -> VerifyReport {
         claims,
         checks,
         verdict,
+        either: alternatives(&config.policy),
+        login_params,
         warnings: config.warnings.clone(),
+    }
+}
+
+/// Whether the policy's `amr` values and accepted `acr` are alternatives, each
+/// enough on its own (`Combine::Any`, as in the auth0 and okta profiles).
+fn alternatives(policy: &Policy) -> bool {
+    policy.combine() == Combine::Any
+        && !policy.required_amr().is_empty()
+        && !policy.accepted_acr().is_empty()
+}
+
+/// The parameters a web app adds to the authorization request that sends the user
+/// back to the provider (DESIGN.md §6, "Redirect to login"): the challenge's
+/// `acr_values` and `max_age`, and `prompt=login` when freshness is missing, or a
+/// level on a provider that has no `acr` value for MFA (generic, Cognito), which
+/// would otherwise answer from its session with the same login.
+fn login_params_for(config: &Config, decision: &Decision) -> Vec<(&'static str, String)> {
+    let Some(challenge) = decision.challenge() else {
+        return Vec::new();
+    };
+    let missing = decision.missing();
+    let level = missing
+        .iter()
+        .any(|m| matches!(m, Missing::Amr(_) | Missing::Acr));
+    let freshness = missing
+        .iter()
+        .any(|m| matches!(m, Missing::AuthTime | Missing::FreshLogin));
+    let by_prompt = matches!(config.profile, Profile::Generic | Profile::Cognito);
+    let mut params = challenge.authorize_params();
+    if freshness || (level && by_prompt) {
+        params.push(("prompt", "login".into()));
+    }
+    params
+}
+
+/// The failed format line of a token the CLI recognised as something else.
+fn format_failed(failure: &Failure) -> Check {
+    Check {
+        name: "format",
+        status: Status::Fail,
+        expected: "compact JWS: header.payload.signature".into(),
+        found: failure.message().to_owned(),
+        summary: format!("{} [{}]", failure.message(), failure.code()),
+        note: None,
     }
 }
 
@@ -338,6 +403,7 @@ impl Stage {
                 part: Part::Signature,
             }
             | Error::KeyNotFound { .. }
+            | Error::TooManyCandidateKeys { .. }
             | Error::InvalidSignature { .. } => Self::Signature,
             Error::InvalidJson { .. }
             | Error::DuplicateMember { .. }
@@ -642,6 +708,7 @@ impl View<'_> {
         let policy = &self.config.policy;
         let now = self.config.now;
         let missing = decision.missing();
+        let either = alternatives(policy);
         let mut checks = Vec::new();
         let required = policy.required_amr();
         if !required.is_empty() {
@@ -652,14 +719,23 @@ impl View<'_> {
             let counted = missing.iter().any(|m| matches!(m, Missing::Amr(_)));
             let expected = format!("[{}]", clean(&required.join(", ")));
             let found = self.claim_json("amr");
+            let note = notes([
+                wrong_type(
+                    "amr",
+                    &claims.amr,
+                    "an array of strings, such as [\"pwd\",\"mfa\"]",
+                ),
+                (!alone && !counted)
+                    .then(|| "not needed: the policy accepts the acr instead".into()),
+                (either && counted).then(|| "either this or the acr below is enough".into()),
+            ]);
             checks.push(Check {
                 name: "amr",
                 status: part_status(alone, counted),
                 summary: format!("required {expected}, found {found}"),
                 expected: format!("all of {expected}"),
                 found,
-                note: (!alone && !counted)
-                    .then(|| "not needed: the policy accepts the acr instead".into()),
+                note,
             });
         }
         let accepted = policy.accepted_acr();
@@ -672,14 +748,19 @@ impl View<'_> {
             let counted = missing.iter().any(|m| matches!(m, Missing::Acr));
             let expected = format!("[{}]", clean(&accepted.join(", ")));
             let found = self.claim_json("acr");
+            let note = notes([
+                wrong_type("acr", &claims.acr, "a string"),
+                (!alone && !counted)
+                    .then(|| "not needed: the policy accepts the amr values instead".into()),
+                (either && counted).then(|| "either this or the amr above is enough".into()),
+            ]);
             checks.push(Check {
                 name: "acr",
                 status: part_status(alone, counted),
                 summary: format!("accepted {expected}, found {found}"),
                 expected: format!("one of {expected}"),
                 found,
-                note: (!alone && !counted)
-                    .then(|| "not needed: the policy accepts the amr values instead".into()),
+                note,
             });
         }
         if let Some(max_age) = policy.max_auth_age() {
@@ -698,7 +779,7 @@ impl View<'_> {
                 summary: format!("{expected}, found {found}"),
                 expected,
                 found,
-                note: None,
+                note: wrong_type("auth_time", &claims.auth_time, "a number (Unix seconds)"),
             });
         }
         checks
@@ -792,6 +873,31 @@ impl View<'_> {
             None => self.claim_json(name),
         }
     }
+}
+
+/// Why a step-up claim of the wrong JSON type fails its part: `amr` as a string,
+/// `acr` as an array, `auth_time` as a string (DESIGN.md §3: a policy failure, not
+/// an invalid token).
+fn wrong_type<T>(name: &str, claim: &StepUpClaim<T>, expected: &str) -> Option<String> {
+    match claim {
+        StepUpClaim::WrongType(found) => {
+            let article = if found.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            Some(format!(
+                "{name} must be {expected}; this token has {article} {found}"
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// The notes of a line joined, or `None` when there are none.
+fn notes<const N: usize>(parts: [Option<String>; N]) -> Option<String> {
+    let parts: Vec<String> = parts.into_iter().flatten().collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// A policy part's status: passed on its own, failed and counted in the verdict,

@@ -121,9 +121,11 @@ fn password_only_token_exits_1_and_reports_the_missing_mfa() {
         out.stdout
             .contains(r#"✘ amr        required [mfa], found ["pwd"]"#)
     );
-    assert!(out.stdout.contains(
-        "VALID — STEP-UP REQUIRED: amr:mfa (challenge: Bearer error=\"insufficient_user_authentication\""
-    ));
+    assert!(
+        out.stdout.contains("VALID — STEP-UP REQUIRED: amr:mfa\n"),
+        "{}",
+        out.stdout
+    );
 
     let json = verify_key(&token, "rsa-2048.public.pem", &["--json"])
         .expect_code(1)
@@ -157,6 +159,88 @@ fn amr_as_a_string_is_a_step_up_not_an_invalid_token() {
     let json = verify_hs(&token, &["--json"]).expect_code(1).json();
     assert_eq!(json["step_up"]["missing"], json!(["amr:mfa"]));
     assert_eq!(json["claims"]["amr"], "mfa");
+    // The checklist says why: it must be an array.
+    let note =
+        "amr must be an array of strings, such as [\"pwd\",\"mfa\"]; this token has a string";
+    let amr = &json["checks"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(amr["name"], "amr");
+    assert_eq!(amr["note"], note);
+    let out = verify_hs(&token, &[]);
+    out.expect_code(1);
+    assert!(
+        out.stdout.contains(&format!(
+            "✘ amr        required [mfa], found \"mfa\" ({note})"
+        )),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn step_up_claims_of_the_wrong_type_say_which_type_is_needed() {
+    let token = hs256(
+        &["mfa"],
+        &[
+            "--claim",
+            r#"acr=["gold"]"#,
+            "--claim",
+            r#"auth_time="yesterday""#,
+        ],
+    );
+    let out = verify_hs(&token, &["--acr", "gold", "--max-age", "300"]);
+    out.expect_code(1);
+    assert!(
+        out.stdout
+            .contains("(acr must be a string; this token has an array)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("(auth_time must be a number (Unix seconds); this token has a string)"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn step_up_says_what_an_app_does_with_the_challenge() {
+    // Generic profile with max_age: the header for an API, and the login request of a
+    // web app, which asks for a fresh login (prompt=login: no acr value asks for MFA).
+    let token = hs256(&["pwd"], &["--auth-time", &IAT.to_string()]);
+    let out = verify_hs(&token, &["--max-age", "300"]);
+    out.expect_code(1);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let verdict = lines
+        .iter()
+        .position(|line| line.starts_with("VALID — STEP-UP REQUIRED: "))
+        .expect("a verdict line");
+    assert_eq!(
+        lines[verdict],
+        "VALID — STEP-UP REQUIRED: amr:mfa, fresh_login"
+    );
+    assert_eq!(
+        lines[verdict + 1],
+        "  an API answers 401 with the header WWW-Authenticate: Bearer \
+         error=\"insufficient_user_authentication\", error_description=\"A different \
+         authentication level is required\", max_age=\"300\""
+    );
+    assert_eq!(
+        lines[verdict + 2],
+        "  a web app sends the user back to the provider's authorization endpoint with \
+         max_age=300 prompt=login"
+    );
+    assert_eq!(lines.len(), verdict + 3);
+    // auth0 asks with its acr value, no prompt=login for the level alone.
+    let out = verify_hs(&hs256(&["pwd"], &[]), &["--profile", "auth0"]);
+    assert!(
+        out.expect_code(1).stdout.contains(
+            "  a web app sends the user back to the provider's authorization endpoint with \
+             acr_values=http://schemas.openid.net/pape/policies/2007/06/multi-factor\n"
+        ),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -219,6 +303,48 @@ fn usage_error_with_json_still_prints_a_json_error() {
         .json();
     assert_eq!(json["error"]["code"], "usage");
     assert_eq!(json["valid"], false);
+}
+
+#[test]
+fn usage_error_json_carries_all_of_clap_s_message() {
+    let token = hs256(&["mfa"], &[]);
+    // CLICOLOR_FORCE: clap styles its message as for a terminal; the JSON must not.
+    let mut command = stepup();
+    command.env("CLICOLOR_FORCE", "1");
+    let out = run_with(command, &["verify", &token, "--json"], None);
+    let json = out.expect_code(3).json();
+    assert_eq!(json["error"]["code"], "usage");
+    let message = json["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("the following required arguments were not provided:\n"),
+        "{message}"
+    );
+    for missing in [
+        "--issuer <ISS>",
+        "--audience <CLIENT_ID>",
+        "--secret <SECRET>|",
+    ] {
+        assert!(message.contains(missing), "{missing} in {message}");
+    }
+    assert!(message.contains("\nUsage: stepup verify "), "{message}");
+    assert!(!message.contains("For more information"), "{message}");
+    assert!(!message.contains('\u{1b}'), "{message:?}");
+    assert!(!message.ends_with('\n'), "{message:?}");
+    // stderr keeps clap's own text, tail included.
+    assert!(
+        out.stderr.contains("For more information"),
+        "{}",
+        out.stderr
+    );
+    // A one-line error stays one line.
+    let json = verify_hs(&token, &["--json", "--frobnicate"])
+        .expect_code(3)
+        .json();
+    let message = json["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("unexpected argument '--frobnicate' found"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -677,6 +803,31 @@ fn profiles_set_the_base_policy() {
         .json();
     assert_eq!(json["step_up"]["missing"], json!(["amr:mfa", "acr"]));
     assert_eq!(json["step_up"]["challenge"]["acr_values"], json!([PAPE]));
+    // The amr values and the acr are alternatives: the output says either is enough.
+    let checks = json["checks"].as_array().unwrap();
+    let note = |name: &str| {
+        checks.iter().find(|c| c["name"] == name).unwrap()["note"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(note("amr"), "either this or the acr below is enough");
+    assert_eq!(note("acr"), "either this or the amr above is enough");
+    let out = verify_hs(&hs256(&["pwd"], &[]), &["--profile", "auth0"]);
+    assert!(
+        out.expect_code(1)
+            .stdout
+            .contains("VALID — STEP-UP REQUIRED: amr:mfa or acr (either one is enough)\n"),
+        "{}",
+        out.stdout
+    );
+    // Without the profile the two are both required, and the output does not say "either".
+    let out = verify_hs(&hs256(&["pwd"], &[]), &["--acr", PAPE]);
+    assert!(
+        !out.expect_code(1).stdout.contains("either"),
+        "{}",
+        out.stdout
+    );
     // okta.
     let okta = hs256(&[], &["--acr", "urn:okta:loa:2fa:any"]);
     verify_hs(&okta, &["--profile", "okta"]).expect_code(0);
@@ -839,8 +990,19 @@ fn token_from_stdin_drops_exactly_one_trailing_newline() {
             .json();
         assert_eq!(json["error"]["code"], "invalid_base64");
     }
-    let json = run_stdin(&base, b"").expect_code(2).json();
-    assert_eq!(json["error"]["code"], "malformed_token");
+    // Nothing at all is no token, a usage error (it was exit 2, malformed_token).
+    for empty in [&b""[..], b"\n", b" \n\t"] {
+        let json = run_stdin(&base, empty).expect_code(3).json();
+        assert_eq!(json["error"]["code"], "no_token", "{empty:?}");
+        assert_eq!(json["error"]["class"], "config");
+        assert!(
+            json["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("no token given: stdin "),
+            "{json}"
+        );
+    }
 }
 
 #[test]
@@ -1123,6 +1285,11 @@ fn interop_vectors_through_the_cli() {
             // The CLI trims whitespace around an argument, so these verify.
             _ if name == "trailing-newline" || name == "leading-space" => {
                 assert_eq!(out.code, 0, "{name}: {}", out.stdout);
+            }
+            // An empty argument is no token at all: a usage error.
+            _ if name == "empty-token" => {
+                assert_eq!(out.code, 3, "{name}: {}", out.stdout);
+                assert_eq!(json["error"]["code"], "no_token", "{name}");
             }
             "satisfied" => assert_eq!(out.code, 0, "{name}: {}", out.stdout),
             "step_up" => {
