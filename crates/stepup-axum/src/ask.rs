@@ -50,6 +50,50 @@ impl MfaRequest {
 }
 
 impl Ask {
+    /// What an app built on this crate asks `profile`'s provider for when the login
+    /// with `current` claims falls short of `policy` at `now`: the same parameters its
+    /// browser login start sends. For tools that explain a decision (the CLI's
+    /// `verify`) without running the flow.
+    ///
+    /// ```
+    /// use stepup::{Claims, Policy, Profile, StepUpClaim, UnixTime};
+    /// use stepup_axum::Ask;
+    ///
+    /// let password_only = Claims { amr: StepUpClaim::Present(vec!["pwd".into()]), ..Claims::default() };
+    /// let ask = Ask::for_step_up(&Profile::Generic, &Policy::default(), &password_only, UnixTime::from_secs(0));
+    /// assert_eq!(ask.authorize_params(), [("prompt", "login".to_owned())]);
+    /// ```
+    pub fn for_step_up(
+        profile: &Profile,
+        policy: &Policy,
+        current: &Claims,
+        now: UnixTime,
+    ) -> Self {
+        Self::for_login(
+            policy,
+            Some(current),
+            &MfaRequest::for_profile(profile),
+            now,
+        )
+    }
+
+    /// The parameters to add to the authorization request, unencoded, in the order
+    /// they are sent: `acr_values` (space-separated), `max_age`, `prompt=login`, each
+    /// only when it applies.
+    pub fn authorize_params(&self) -> Vec<(&'static str, String)> {
+        let mut params = Vec::with_capacity(3);
+        if !self.acr_values.is_empty() {
+            params.push(("acr_values", self.acr_values.join(" ")));
+        }
+        if let Some(max_age) = self.max_age {
+            params.push(("max_age", max_age.to_string()));
+        }
+        if self.prompt_login {
+            params.push(("prompt", "login".to_owned()));
+        }
+        params
+    }
+
     /// What to ask for so that a login can meet `policy`, given the current login's
     /// claims (`None`: no session, a first login).
     pub(crate) fn for_policy(

@@ -175,14 +175,8 @@ async fn login_start(State(stepup): State<StepUp>, uri: Uri, headers: HeaderMap)
             .append_pair("nonce", &nonce)
             .append_pair("code_challenge", &challenge)
             .append_pair("code_challenge_method", "S256");
-        if !ask.acr_values.is_empty() {
-            query.append_pair("acr_values", &ask.acr_values.join(" "));
-        }
-        if let Some(max_age) = ask.max_age {
-            query.append_pair("max_age", &max_age.to_string());
-        }
-        if ask.prompt_login {
-            query.append_pair("prompt", "login");
+        for (name, value) in ask.authorize_params() {
+            query.append_pair(name, &value);
         }
     }
     let mut response = found(authorize.as_str());

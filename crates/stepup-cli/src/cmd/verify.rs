@@ -246,11 +246,13 @@ pub(crate) fn check(config: &Config, token: &str) -> VerifyReport {
         Some(nonce) => config.verifier.verify_with_nonce(token, nonce, config.now),
         None => config.verifier.verify(token, config.now),
     };
+    let mut login_params = Vec::new();
     let (verified, checks, verdict) = match result {
         Ok(verified) => {
             let decision = config.policy.decide(verified.claims(), config.now);
             let mut checks = view.token_checks(None);
             checks.extend(view.policy_checks(verified.claims(), &decision));
+            login_params = login_params_for(config, verified.claims(), &decision, config.now);
             (true, checks, Verdict::Valid(decision))
         }
         Err(error) => match hint::token(token, config.kind, &error) {
@@ -266,10 +268,6 @@ pub(crate) fn check(config: &Config, token: &str) -> VerifyReport {
                 (false, checks, Verdict::Invalid(Failure::from(error)))
             }
         },
-    };
-    let login_params = match &verdict {
-        Verdict::Valid(decision) => login_params_for(config, decision),
-        Verdict::Invalid(_) => Vec::new(),
     };
     VerifyReport {
         verified,
@@ -292,27 +290,18 @@ fn alternatives(policy: &Policy) -> bool {
 }
 
 /// The parameters a web app adds to the authorization request that sends the user
-/// back to the provider (DESIGN.md §6, "Redirect to login"): the challenge's
-/// `acr_values` and `max_age`, and `prompt=login` when freshness is missing, or a
-/// level on a provider that has no `acr` value for MFA (generic, Cognito), which
-/// would otherwise answer from its session with the same login.
-fn login_params_for(config: &Config, decision: &Decision) -> Vec<(&'static str, String)> {
-    let Some(challenge) = decision.challenge() else {
+/// back to the provider: exactly what stepup-axum's login start sends for this
+/// profile and policy ([`stepup_axum::Ask`]).
+fn login_params_for(
+    config: &Config,
+    claims: &Claims,
+    decision: &Decision,
+    now: UnixTime,
+) -> Vec<(&'static str, String)> {
+    if decision.is_satisfied() {
         return Vec::new();
-    };
-    let missing = decision.missing();
-    let level = missing
-        .iter()
-        .any(|m| matches!(m, Missing::Amr(_) | Missing::Acr));
-    let freshness = missing
-        .iter()
-        .any(|m| matches!(m, Missing::AuthTime | Missing::FreshLogin));
-    let by_prompt = matches!(config.profile, Profile::Generic | Profile::Cognito);
-    let mut params = challenge.authorize_params();
-    if freshness || (level && by_prompt) {
-        params.push(("prompt", "login".into()));
     }
-    params
+    stepup_axum::Ask::for_step_up(&config.profile, &config.policy, claims, now).authorize_params()
 }
 
 /// The failed format line of a token the CLI recognised as something else.
