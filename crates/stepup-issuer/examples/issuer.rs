@@ -5,7 +5,8 @@
 //! cargo run -p stepup-issuer --example issuer -- rotate-keys [--state-dir DIR]
 //! ```
 //!
-//! Then open the printed `try it` URL in a browser.
+//! Then open the printed `try it` URL in a browser. Each request is logged on stderr
+//! (method, path, status, time); `STEPUP_LOG=warn` quiets that.
 
 // An example's job is to print the banner for a person.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -18,6 +19,12 @@ use stepup_issuer::{DEFAULT_LISTEN, Issuer, IssuerConfig};
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("STEPUP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

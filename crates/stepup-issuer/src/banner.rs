@@ -8,12 +8,44 @@ use qrcode::{EcLevel, QrCode};
 use crate::server::BannerInfo;
 
 /// Renders the banner text for a terminal (UTF-8; QR codes drawn with half blocks).
+///
+/// The QR codes come first and the summary (URLs, clients, users and passwords) last, so
+/// that the summary is what stays on screen once the banner has scrolled by.
 pub(crate) fn render(info: &BannerInfo) -> String {
+    let mut out = String::from(TITLE);
+    out.push('\n');
+    let enrolled: Vec<_> = info
+        .users
+        .iter()
+        .filter_map(|user| Some((user, user.otpauth_uri.as_deref()?)))
+        .collect();
+    if !enrolled.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nTOTP enrolment: scan a user's code with an authenticator app (drawn for a dark \
+             terminal), or add the secret listed under Users below."
+        );
+        for (user, uri) in enrolled {
+            let _ = writeln!(out, "\n  {}\n    {uri}", user.username);
+            if let Some(qr) = qr(uri) {
+                out.push_str(&qr);
+            }
+        }
+    }
+    out.push('\n');
+    out.push_str(&summary(info));
+    out
+}
+
+const TITLE: &str = "stepup development OpenID Provider — NOT FOR PRODUCTION";
+
+/// Where the provider is, its clients and its users with their passwords.
+fn summary(info: &BannerInfo) -> String {
     let mut out = String::new();
     let issuer = info.issuer.trim_end_matches('/');
     let _ = writeln!(
         out,
-        "stepup development OpenID Provider — NOT FOR PRODUCTION\n\n\
+        "{TITLE}\n\n\
          issuer     {}\n\
          discovery  {issuer}/.well-known/openid-configuration\n\
          state dir  {}",
@@ -49,23 +81,11 @@ pub(crate) fn render(info: &BannerInfo) -> String {
             .password
             .as_deref()
             .unwrap_or("(given as a hash in the configuration)");
-        let _ = writeln!(out, "\n  {}  password {password}", user.username);
-        match &user.otpauth_uri {
-            Some(uri) => {
-                let _ = writeln!(
-                    out,
-                    "    TOTP: scan the code below with an authenticator app (drawn for a dark \
-                     terminal), or add the secret {}\n    {uri}",
-                    user.totp_secret.as_deref().unwrap_or_default()
-                );
-                if let Some(qr) = qr(uri) {
-                    out.push_str(&qr);
-                }
-            }
-            None => {
-                let _ = writeln!(out, "    no second factor");
-            }
-        }
+        let totp = match &user.totp_secret {
+            Some(secret) => format!("TOTP secret {secret} (QR code above)"),
+            None => "no second factor".to_owned(),
+        };
+        let _ = writeln!(out, "  {}  password {password}  {totp}", user.username);
     }
     out
 }
@@ -114,10 +134,49 @@ mod tests {
         };
         let text = render(&info);
         assert!(text.contains("NOT FOR PRODUCTION"));
-        assert!(text.contains("alice  password pw-1"));
+        assert!(text.contains("alice  password pw-1  TOTP secret JBSWY3DPEHPK3PXP"));
         assert!(text.contains("otpauth://totp/x:alice"));
         assert!(text.contains("client_secret s3"));
         assert!(text.contains("http://127.0.0.1:9000/try"));
         assert!(text.contains('▀') || text.contains('▄') || text.contains('█'));
+
+        // The summary comes after the last QR code, so it stays on screen.
+        let last_qr = text.rfind(['▀', '▄', '█']).unwrap();
+        for line in [
+            "issuer     http://127.0.0.1:9000",
+            "try it     http://127.0.0.1:9000/try",
+            "client_secret s3",
+            "alice  password pw-1",
+        ] {
+            let at = text
+                .find(line)
+                .unwrap_or_else(|| panic!("{line:?} missing"));
+            assert!(at > last_qr, "{line:?} comes before the QR code:\n{text}");
+        }
+        assert!(
+            text.trim_end().ends_with("(QR code above)"),
+            "the banner ends with the users:\n{text}"
+        );
+    }
+
+    #[test]
+    fn a_banner_without_second_factors_has_no_enrolment_section() {
+        let info = BannerInfo {
+            issuer: "http://127.0.0.1:9000".into(),
+            state_dir: "state".into(),
+            users: vec![UserCredentials {
+                username: "bob".into(),
+                password: None,
+                totp_secret: None,
+                otpauth_uri: None,
+            }],
+            clients: vec![],
+            try_url: None,
+        };
+        let text = render(&info);
+        assert!(!text.contains("TOTP enrolment"), "{text}");
+        assert!(
+            text.contains("bob  password (given as a hash in the configuration)  no second factor")
+        );
     }
 }

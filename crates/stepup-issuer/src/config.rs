@@ -51,9 +51,16 @@ pub struct IssuerConfig {
     pub session_lifetime: u64,
     /// Failed logins (password or TOTP) allowed per username and client address within
     /// [`failed_login_window`](Self::failed_login_window) before further tries are refused.
-    /// Default 5.
+    /// Default 5. A try is counted as it starts, so concurrent guesses cannot exceed it.
     #[serde(default = "default_max_failed_logins")]
     pub max_failed_logins: u32,
+    /// Failed logins (password or TOTP) allowed per username from all client addresses
+    /// together within [`failed_login_window`](Self::failed_login_window), so that
+    /// guesses spread over many addresses stop too. Default 10: two addresses' worth of
+    /// [`max_failed_logins`](Self::max_failed_logins). Reaching it locks the account for
+    /// everyone until the window passes, the person who owns it included.
+    #[serde(default = "default_max_failed_logins_per_account")]
+    pub max_failed_logins_per_account: u32,
     /// The window, in seconds, over which failed logins are counted. Default 300.
     #[serde(default = "default_failed_login_window")]
     pub failed_login_window: u64,
@@ -115,15 +122,21 @@ impl fmt::Debug for UserConfig {
     }
 }
 
+/// The shortest `client_secret` accepted, in bytes: 256 bits, as much as a generated
+/// secret has. Every confidential client needs it, not only HS256 ones (whose ID tokens
+/// are keyed with the secret, OIDC Core §10.1, and need the SHA-256 output size, RFC 7518
+/// §3.2): a short secret can be guessed at the token endpoint, which has no lockout.
+pub const MIN_CLIENT_SECRET_LEN: usize = 32;
+
 /// One registered client (relying party).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientConfig {
     /// The client id (`aud` of its ID tokens).
     pub client_id: String,
-    /// The client secret of a confidential client. Omit to have one generated at first
-    /// start and kept in the state directory. Must be absent for a public client. HS256
-    /// clients need at least 32 bytes.
+    /// The client secret of a confidential client: at least
+    /// [`MIN_CLIENT_SECRET_LEN`] (32) bytes. Omit to have one generated at first start
+    /// and kept in the state directory. Must be absent for a public client.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
     /// A public client (no secret; PKCE with S256 is then required). Default false.
@@ -218,6 +231,9 @@ fn default_session_lifetime() -> u64 {
 fn default_max_failed_logins() -> u32 {
     5
 }
+fn default_max_failed_logins_per_account() -> u32 {
+    10
+}
 fn default_failed_login_window() -> u64 {
     300
 }
@@ -240,6 +256,7 @@ impl Default for IssuerConfig {
             access_token_lifetime: default_token_lifetime(),
             session_lifetime: default_session_lifetime(),
             max_failed_logins: default_max_failed_logins(),
+            max_failed_logins_per_account: default_max_failed_logins_per_account(),
             failed_login_window: default_failed_login_window(),
             try_client: true,
             users: vec![user("alice", "Alice Example"), user("bob", "Bob Example")],
@@ -325,6 +342,11 @@ impl IssuerConfig {
         if self.max_failed_logins == 0 {
             return Err(Error::config("max_failed_logins must be at least 1"));
         }
+        if self.max_failed_logins_per_account == 0 {
+            return Err(Error::config(
+                "max_failed_logins_per_account must be at least 1",
+            ));
+        }
         if self.users.is_empty() {
             return Err(Error::config("no [[users]]: declare at least one user"));
         }
@@ -386,18 +408,13 @@ impl IssuerConfig {
                      use RS256, ES256 or EdDSA"
                 )));
             }
-            if let Some(secret) = &client.client_secret {
-                let min = if client.id_token_signed_response_alg == SigningAlg::HS256 {
-                    32
-                } else {
-                    1
-                };
-                if secret.len() < min {
-                    return Err(Error::config(format!(
-                        "client {id:?}: the client_secret is {} bytes; HS256 needs at least 32",
-                        secret.len()
-                    )));
-                }
+            if let Some(secret) = &client.client_secret
+                && secret.len() < MIN_CLIENT_SECRET_LEN
+            {
+                return Err(Error::WeakClientSecret {
+                    client_id: id.clone(),
+                    len: secret.len(),
+                });
             }
             if client.redirect_uris.is_empty() {
                 return Err(Error::config(format!(
@@ -456,10 +473,6 @@ mod tests {
                 "public and has a client_secret",
             ),
             (
-                "[[clients]]\nclient_id = \"c\"\nclient_secret = \"short\"\nid_token_signed_response_alg = \"HS256\"\nredirect_uris = [\"http://x/cb\"]\n",
-                "at least 32",
-            ),
-            (
                 "[[clients]]\nclient_id = \"c\"\nredirect_uris = []\n",
                 "no redirect_uris",
             ),
@@ -477,6 +490,53 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.code(), "invalid_config");
+    }
+
+    #[test]
+    fn every_confidential_client_needs_a_32_byte_secret() {
+        let config = |secret: &str, alg: &str| {
+            IssuerConfig::from_toml(&format!(
+                "[[users]]\nusername = \"a\"\n[[clients]]\nclient_id = \"c\"\n\
+                 client_secret = \"{secret}\"\nid_token_signed_response_alg = \"{alg}\"\n\
+                 redirect_uris = [\"http://x/cb\"]\n"
+            ))
+        };
+        for alg in ["RS256", "ES256", "EdDSA", "HS256"] {
+            for short in ["tiny-secret", &"y".repeat(31)] {
+                let err = config(short, alg).unwrap_err();
+                assert_eq!(err.code(), "weak_client_secret", "{alg}");
+                let message = err.to_string();
+                assert!(
+                    message.contains(&format!("is {} bytes", short.len()))
+                        && message.contains("at least 32")
+                        && message.contains("omit client_secret"),
+                    "{message}"
+                );
+                assert!(
+                    !message.contains(short),
+                    "the secret is not shown: {message}"
+                );
+            }
+            config(&"x".repeat(32), alg).unwrap();
+        }
+    }
+
+    #[test]
+    fn failed_login_limits_must_be_positive() {
+        let base = "[[users]]\nusername = \"a\"\n[[clients]]\nclient_id = \"c\"\nredirect_uris = [\"http://x/cb\"]\n";
+        for field in ["max_failed_logins", "max_failed_logins_per_account"] {
+            let err = IssuerConfig::from_toml(&format!("{field} = 0\n{base}")).unwrap_err();
+            assert_eq!(err.code(), "invalid_config");
+            assert!(err.to_string().contains(field), "{err}");
+        }
+        let config = IssuerConfig::from_toml(base).unwrap();
+        assert_eq!(
+            (
+                config.max_failed_logins,
+                config.max_failed_logins_per_account
+            ),
+            (5, 10)
+        );
     }
 
     #[test]

@@ -15,6 +15,19 @@ pub enum Error {
         /// What is wrong and how to fix it.
         reason: String,
     },
+    /// A confidential client's `client_secret` is shorter than
+    /// [`MIN_CLIENT_SECRET_LEN`](crate::MIN_CLIENT_SECRET_LEN) bytes (code
+    /// `weak_client_secret`).
+    #[error(
+        "client {client_id:?}: the client_secret is {len} bytes; use at least 32 random bytes \
+         (e.g. `openssl rand -base64 32`), or omit client_secret to have one generated"
+    )]
+    WeakClientSecret {
+        /// The client.
+        client_id: String,
+        /// The secret's length in bytes.
+        len: usize,
+    },
     /// The TOML configuration cannot be parsed (code `config_syntax`).
     #[error("cannot read the issuer configuration {path}: {reason}")]
     ConfigSyntax {
@@ -60,6 +73,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Config { .. } => "invalid_config",
+            Self::WeakClientSecret { .. } => "weak_client_secret",
             Self::ConfigSyntax { .. } => "config_syntax",
             Self::StateIo { .. } => "state_io",
             Self::StateInvalid { .. } => "state_invalid",

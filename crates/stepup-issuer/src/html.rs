@@ -26,7 +26,15 @@ input[type=text],input[type=password]{font-size:1.1rem;padding:.4rem;width:100%;
 button{font-size:1rem;padding:.5rem 1.2rem;margin:1.2rem .5rem 0 0}\
 [role=alert]{border-left:4px solid #b00;padding:.25rem .75rem;background:#fff4f4}\
 code{background:#f3f3f3;padding:0 .2rem;word-break:break-all}\
-pre{background:#f3f3f3;padding:.5rem;overflow-x:auto}pre code{background:none;padding:0}";
+pre{background:#f3f3f3;padding:.5rem;overflow-x:auto}pre code{background:none;padding:0}\
+pre.copy{white-space:pre-wrap;word-break:break-all;user-select:all}\
+textarea{width:100%;box-sizing:border-box;font-family:monospace;word-break:break-all}\
+.decision{border-left:6px solid;padding:.5rem .75rem}\
+.decision.needed{border-color:#b45309;background:#fff7ed}\
+.decision.satisfied{border-color:#15803d;background:#f0fdf4}\
+.badge{display:inline-block;padding:0 .5rem;margin-right:.25rem;border-radius:.25rem;\
+color:#fff;font-weight:bold}\
+.needed .badge{background:#b45309}.satisfied .badge{background:#15803d}";
 
 /// A whole page with the development banner.
 pub(crate) fn page(title: &str, body: &str) -> String {
@@ -137,8 +145,9 @@ pub(crate) fn totp_page(view: &LoginView<'_>, username: &str) -> String {
         body,
         "<form method=\"post\" action=\"/login/totp\">\n{}{}\
          <label for=\"code\">Authentication code</label>\n\
-         <input type=\"text\" id=\"code\" name=\"code\" inputmode=\"numeric\" pattern=\"[0-9]{{6}}\" \
-         maxlength=\"6\" autocomplete=\"one-time-code\" required autofocus{described}>\n\
+         <input type=\"text\" id=\"code\" name=\"code\" inputmode=\"numeric\" \
+         pattern=\" *([0-9] *){{6}}\" title=\"6 digits (spaces are fine)\" maxlength=\"16\" \
+         autocomplete=\"one-time-code\" required autofocus{described}>\n\
          <button type=\"submit\" name=\"action\" value=\"verify\">Verify</button>\
          <button type=\"submit\" name=\"action\" value=\"cancel\" formnovalidate>Cancel</button>\n</form>",
         hidden("tx", view.tx),

@@ -9,14 +9,23 @@
 //! code (RFC 6238) follows. ID tokens then say what happened: `amr` `["pwd"]` after a
 //! password, `["pwd","otp","mfa"]` and the PAPE multi-factor `acr` after the TOTP step,
 //! `auth_time` the time of the last real authentication. `max_age` and `prompt=login`
-//! force a fresh login, `prompt=none` answers `login_required` without a session. See
-//! the crate README for the full rules.
+//! force a fresh login, `prompt=none` answers `login_required` without a session.
+//! `prompt=consent` is answered without a consent page: every client is registered in
+//! the configuration, and that registration is the consent. See the crate README for the
+//! full rules.
 //!
 //! Endpoints: `/.well-known/openid-configuration`, `/jwks.json`, `/authorize` (with the
 //! `/login` pages), `/token` (authorization code, `client_secret_basic`,
 //! `client_secret_post`, PKCE S256 required for public clients), `/userinfo`, `/logout`
 //! (RP-initiated logout), `POST /admin/rotate-keys` (loopback only), and `/try`, a built-in
-//! client that shows the verified ID token and the step-up decision in a browser.
+//! client that shows the verified ID token, the step-up decision, and a `stepup verify`
+//! command line for the token in a browser.
+//!
+//! Failed logins are limited per username and client address and per username from all
+//! addresses ([`IssuerConfig::max_failed_logins`],
+//! [`IssuerConfig::max_failed_logins_per_account`]). Each HTTP request is logged at info
+//! level with `tracing` (target `stepup_issuer::http`: method, path, status, time; never
+//! query strings or secrets).
 //!
 //! Keys, generated credentials and sessions live in a state directory, so a restart keeps
 //! tokens verifiable and people logged in.
@@ -44,11 +53,12 @@
 //! ```
 //!
 //! ## Error codes
-//! [`Error::code`]: `invalid_config`, `config_syntax`, `state_io`, `state_invalid`,
-//! `bind_failed`, `key_failed`, `server_failed`.
+//! [`Error::code`]: `invalid_config`, `weak_client_secret`, `config_syntax`, `state_io`,
+//! `state_invalid`, `bind_failed`, `key_failed`, `server_failed`.
 
 mod banner;
 mod config;
+mod dates;
 mod error;
 mod html;
 mod keys;
@@ -62,7 +72,7 @@ mod totp;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::{Path, PathBuf};
 
-pub use config::{ClientConfig, IssuerConfig, SigningAlg, UserConfig};
+pub use config::{ClientConfig, IssuerConfig, MIN_CLIENT_SECRET_LEN, SigningAlg, UserConfig};
 pub use error::Error;
 pub use keys::KeyRotation;
 pub use model::{ClientCredentials, UserCredentials};

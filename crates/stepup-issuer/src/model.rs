@@ -9,6 +9,7 @@ use stepup::{Alg, Secret, SigningKey};
 
 use crate::config::{IssuerConfig, SigningAlg};
 use crate::error::Error;
+use crate::password::Argon2Memory;
 use crate::state::{self, CREDENTIALS_FILE, Credentials, StoredClient};
 use crate::totp;
 
@@ -105,12 +106,14 @@ pub(crate) struct Resolved {
     pub(crate) clients: Vec<ClientCredentials>,
 }
 
-/// Fills in generated credentials (kept in `credentials.json`), hashes passwords and
-/// decodes TOTP secrets. `issuer_label` names the provider in `otpauth://` URIs.
+/// Fills in generated credentials (kept in `credentials.json`), hashes passwords (in
+/// `argon2`, the memory the password thread goes on to use) and decodes TOTP secrets.
+/// `issuer_label` names the provider in `otpauth://` URIs.
 pub(crate) fn resolve(
     config: &IssuerConfig,
     state_dir: &Path,
     issuer_label: &str,
+    argon2: &mut Argon2Memory,
 ) -> Result<Resolved, Error> {
     config.validate()?;
     let path = state_dir.join(CREDENTIALS_FILE);
@@ -136,7 +139,7 @@ pub(crate) fn resolve(
         };
         let password_hash = match (&user.password_hash, &password) {
             (Some(hash), _) => hash.clone(),
-            (None, Some(password)) => crate::password::hash_password(password)?,
+            (None, Some(password)) => argon2.hash(password)?,
             (None, None) => {
                 return Err(Error::config(format!(
                     "user {:?} has no password",

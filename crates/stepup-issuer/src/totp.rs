@@ -64,14 +64,15 @@ pub(crate) fn step_of(unix_time: u64) -> u64 {
 
 /// Checks `code` at `unix_time` with one step of tolerance either side (RFC 6238 §5.2),
 /// refusing steps at or before `last_used` so a code works only once. Returns the step
-/// that matched.
+/// that matched. ASCII spaces are ignored, since authenticator apps show codes as
+/// `902 367`; anything else must be exactly six digits.
 pub(crate) fn verify(
     secret: &[u8],
     code: &str,
     unix_time: u64,
     last_used: Option<u64>,
 ) -> Option<u64> {
-    let code = code.trim();
+    let code = code.replace(' ', "");
     if code.len() != DIGITS as usize || !code.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -166,6 +167,31 @@ mod tests {
         assert_eq!(verify(secret, &code, t, Some(step)), None);
         assert_eq!(verify(secret, "12345", t, None), None);
         assert_eq!(verify(secret, "abcdef", t, None), None);
+    }
+
+    #[test]
+    fn spaces_in_a_code_are_ignored_but_nothing_else() {
+        let secret = b"12345678901234567890";
+        let t = 1_700_000_000;
+        let step = step_of(t);
+        let code = format_code(code_at_step(secret, step));
+        let (head, tail) = code.split_at(3);
+        for typed in [
+            format!("{head} {tail}"),
+            format!(" {head}  {tail} "),
+            code.chars().map(|c| format!("{c} ")).collect(),
+        ] {
+            assert_eq!(verify(secret, &typed, t, None), Some(step), "{typed:?}");
+        }
+        for typed in [
+            format!("{head}\t{tail}"),
+            format!("{head}\u{a0}{tail}"),
+            format!("{head}-{tail}"),
+            format!("{code}\n"),
+            format!("{code} 1"),
+        ] {
+            assert_eq!(verify(secret, &typed, t, None), None, "{typed:?}");
+        }
     }
 
     #[test]

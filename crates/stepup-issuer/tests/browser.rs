@@ -124,6 +124,8 @@ async fn step_up_flow(browser: Client, issuer: String, screenshot: PathBuf) {
     assert_eq!(amr(&browser).await, json!(["pwd"]));
     assert_eq!(text(&browser, "#acr").await, "(none)");
     assert_eq!(browser.current_url().await.unwrap().path(), "/try/callback");
+    let needed = decision_look(&browser, "needed").await;
+    token_and_command(&browser, &issuer).await;
 
     // Step up: the provider asks only for the TOTP code.
     wait_for(&browser, "#try-step-up")
@@ -140,8 +142,12 @@ async fn step_up_flow(browser: Client, issuer: String, screenshot: PathBuf) {
             .is_empty(),
         "step-up asked for the password again"
     );
+    // Typed as the authenticator app shows it, "902 367": the form takes it.
     let code = stepup_issuer::totp_code(TOTP_SECRET, unix_now()).unwrap();
-    code_field.send_keys(&code).await.unwrap();
+    code_field
+        .send_keys(&format!("{} {}", &code[..3], &code[3..]))
+        .await
+        .unwrap();
     browser
         .find(Locator::Css("button[name=action][value=verify]"))
         .await
@@ -158,6 +164,9 @@ async fn step_up_flow(browser: Client, issuer: String, screenshot: PathBuf) {
         text(&browser, "#acr").await,
         format!("\"{}\"", stepup_issuer::ACR_MULTI_FACTOR)
     );
+    let satisfied = decision_look(&browser, "satisfied").await;
+    assert_ne!(needed, satisfied, "the two decisions look the same");
+    token_and_command(&browser, &issuer).await;
 
     let png = browser.screenshot().await.unwrap();
     std::fs::write(&screenshot, png).unwrap();
@@ -181,6 +190,51 @@ fn unix_now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs()
+}
+
+/// The decision's badge for `state` (`needed` or `satisfied`) is shown: its background
+/// and the decision's border colour, to compare the two.
+async fn decision_look(browser: &Client, state: &str) -> (String, String) {
+    let badge = wait_for(browser, &format!("#decision.decision.{state} .badge")).await;
+    assert!(badge.is_displayed().await.unwrap(), "{state} badge hidden");
+    let background = badge.css_value("background-color").await.unwrap();
+    let border = browser
+        .find(Locator::Css("#decision"))
+        .await
+        .unwrap()
+        .css_value("border-left-color")
+        .await
+        .unwrap();
+    assert_ne!(
+        background, "rgba(0, 0, 0, 0)",
+        "{state} badge has no colour"
+    );
+    (background, border)
+}
+
+/// The raw ID token is shown, with a `stepup verify` command line for it, and the times
+/// as dates.
+async fn token_and_command(browser: &Client, issuer: &str) {
+    let token = browser
+        .find(Locator::Css("textarea#id-token[readonly]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(token.split('.').count(), 3, "token {token:?}");
+    let command = text(browser, "#verify-command").await;
+    let prefix =
+        format!("stepup verify --discover --issuer {issuer} --audience stepup-try --nonce ");
+    assert!(command.starts_with(&prefix), "{command}");
+    assert!(command.ends_with(&format!(" {token}")), "{command}");
+    let auth_time = text(browser, "#auth-time time").await;
+    assert!(
+        auth_time.ends_with('Z') && auth_time.contains('T'),
+        "{auth_time}"
+    );
+    assert!(text(browser, "#exp").await.contains("(in "), "exp");
 }
 
 /// The `amr` claim as the result page shows it (JSON).

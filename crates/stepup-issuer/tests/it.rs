@@ -9,5 +9,9 @@ mod errors;
 mod flow;
 #[path = "it/keys.rs"]
 mod keys;
+#[path = "it/limits.rs"]
+mod limits;
+#[path = "it/logs.rs"]
+mod logs;
 #[path = "it/support.rs"]
 mod support;

@@ -6,10 +6,11 @@
 //! - the TOTP step is needed when `acr_values` asks for multi-factor and the session
 //!   (or the fresh login) has not done it;
 //! - otherwise the session answers at once; `prompt=none` turns any needed interaction
-//!   into `login_required` / `interaction_required`.
+//!   into `login_required` / `interaction_required`;
+//! - `prompt=consent` changes nothing: the client's registration is the consent.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use axum::Form;
 use axum::extract::{ConnectInfo, Query, RawQuery, State};
@@ -18,6 +19,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use stepup::PAPE_MULTI_FACTOR;
 
+use super::limits::{Factor, Lockout};
 use super::store::{
     AuthRequest, CODE_LIFETIME, Grant, Session, Stage, TRANSACTION_LIFETIME, Transaction,
 };
@@ -214,12 +216,18 @@ fn validate(app: &App, text: &str) -> Result<Validated, Refusal> {
         ));
     }
     let prompt_login = prompts.contains(&"login");
+    // `prompt=consent` needs nothing more: every client is registered in the
+    // configuration, and that registration is the consent (README, "Step-up semantics").
+    // The spec lets a provider that has consent answer without asking again (OIDC Core
+    // §3.1.2.1); answering `consent_required` instead would break the many applications
+    // that send `prompt=consent` to their real provider, which is what this provider is
+    // for trying.
     let max_age = match get("max_age") {
         None => None,
-        Some(text) => Some(text.parse::<u32>().map(i64::from).map_err(|_| {
+        Some(text) => Some(parse_max_age(text).ok_or_else(|| {
             refuse(
                 "invalid_request",
-                format!("max_age {text:?} is not a number of seconds"),
+                format!("max_age {text:?} is not a whole number of seconds"),
             )
         })?),
     };
@@ -252,6 +260,15 @@ fn validate(app: &App, text: &str) -> Result<Validated, Refusal> {
     })
 }
 
+/// `max_age`: a non-negative whole number of seconds in decimal digits. Any such number
+/// is accepted; beyond what an `i64` holds it saturates, meaning a login of any age.
+fn parse_max_age(text: &str) -> Option<i64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(text.parse::<i64>().unwrap_or(i64::MAX))
+}
+
 fn decide(app: &App, headers: &HeaderMap, validated: Validated) -> Response {
     let Validated {
         mut request,
@@ -269,7 +286,7 @@ fn decide(app: &App, headers: &HeaderMap, validated: Validated) -> Response {
     let too_old = match (&session, max_age) {
         // max_age=0 is prompt=login (OIDC Core §3.1.2.1).
         (Some(_), Some(0)) => true,
-        (Some(session), Some(max_age)) => now - session.auth_time > max_age,
+        (Some(session), Some(max_age)) => now.saturating_sub(session.auth_time) > max_age,
         _ => false,
     };
     let need_login = session.is_none() || prompt_login || too_old;
@@ -393,27 +410,28 @@ pub(crate) async fn login_submit(
         return render_stage(&app, &form.tx, &tx, &browser, None, StatusCode::OK, "");
     }
     let username = form.username.trim().to_owned();
-    let limit_key = (username.to_lowercase(), peer.ip());
-    if let Some(wait) = locked_out(&app, &limit_key) {
-        return too_many(wait);
-    }
+    // Counted before the (slow) check, so concurrent guesses cannot all pass the limit.
+    let attempt = match app.store().failed_logins.begin(
+        &username,
+        peer.ip(),
+        Factor::Password,
+        app.limits(),
+        now(),
+    ) {
+        Ok(attempt) => attempt,
+        Err(lockout) => return too_many(lockout),
+    };
     let user = app.directory.user(&username);
     let hash = user.map(|u| u.password_hash.clone());
-    let password = form.password;
-    // Argon2 is deliberately slow: keep it off the async workers. An unknown user costs
-    // the same as a wrong password, so timing does not reveal who exists.
-    let ok = tokio::task::spawn_blocking(move || match hash {
-        Some(hash) => crate::password::verify(&password, &hash),
-        None => {
-            let _ = crate::password::verify(&password, dummy_hash());
-            false
-        }
-    })
-    .await
-    .unwrap_or(false);
+    // An unknown user costs the same as a wrong password, so timing does not reveal who
+    // exists.
+    let Ok(ok) = app.passwords.check(form.password, hash).await else {
+        app.store().failed_logins.failed(attempt);
+        return server_error();
+    };
     let now = now();
     let Some(user) = user.filter(|_| ok) else {
-        app.store().record_failure(limit_key, now);
+        app.store().failed_logins.failed(attempt);
         return render_stage(
             &app,
             &form.tx,
@@ -424,7 +442,7 @@ pub(crate) async fn login_submit(
             &username,
         );
     };
-    app.store().clear_failures(&limit_key);
+    app.store().failed_logins.succeeded(attempt);
     if tx.request.mfa {
         if user.totp_secret.is_none() {
             return finish_with_error(
@@ -471,10 +489,6 @@ pub(crate) async fn totp_submit(
     let Stage::Totp { user: username } = &tx.stage else {
         return render_stage(&app, &form.tx, &tx, &browser, None, StatusCode::OK, "");
     };
-    let limit_key = (username.to_lowercase(), peer.ip());
-    if let Some(wait) = locked_out(&app, &limit_key) {
-        return too_many(wait);
-    }
     let Some(secret) = app
         .directory
         .user(username)
@@ -490,16 +504,26 @@ pub(crate) async fn totp_submit(
     };
     let now = now();
     let unix = u64::try_from(now).unwrap_or(0);
+    let limits = app.limits();
     let matched = {
+        // One lock for the limit, the check and its outcome.
         let mut store = app.store();
+        let attempt =
+            match store
+                .failed_logins
+                .begin(username, peer.ip(), Factor::Totp, limits, now)
+            {
+                Ok(attempt) => attempt,
+                Err(lockout) => return too_many(lockout),
+            };
         let last = store.totp_last_step(username);
         let matched = totp::verify(secret, &form.code, unix, last);
         match matched {
             Some(step) => {
                 store.set_totp_last_step(username, step);
-                store.clear_failures(&limit_key);
+                store.failed_logins.succeeded(attempt);
             }
-            None => store.record_failure(limit_key, now),
+            None => store.failed_logins.failed(attempt),
         }
         matched
     };
@@ -753,21 +777,23 @@ fn render_stage(
     html(status, body)
 }
 
-fn locked_out(app: &App, key: &(String, std::net::IpAddr)) -> Option<i64> {
-    let window = i64::try_from(app.config.failed_login_window).unwrap_or(300);
-    app.store()
-        .locked_out(key, app.config.max_failed_logins, window, now())
-}
-
-fn too_many(wait: i64) -> Response {
+fn too_many(lockout: Lockout) -> Response {
+    let wait = lockout.wait();
+    let message = match lockout {
+        Lockout::Address { .. } => format!(
+            "Too many failed logins for this user from your address. Try again in {wait} seconds."
+        ),
+        Lockout::Account { .. } => format!(
+            "Too many failed logins for this user (from all addresses together). \
+             Try again in {wait} seconds."
+        ),
+        Lockout::Busy => "Other logins for this user are being checked right now. \
+                          Try again in a second."
+            .to_owned(),
+    };
     let mut response = html(
         StatusCode::TOO_MANY_REQUESTS,
-        pages::error_page(
-            "Too many attempts",
-            &format!(
-                "Too many failed logins for this user from your address. Try again in {wait} seconds."
-            ),
-        ),
+        pages::error_page("Too many attempts", &message),
     );
     if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);
@@ -780,13 +806,4 @@ fn server_error() -> Response {
         StatusCode::INTERNAL_SERVER_ERROR,
         pages::error_page("Server error", "The provider could not complete this step."),
     )
-}
-
-/// A valid Argon2 hash of a random password, verified against for unknown users.
-fn dummy_hash() -> &'static str {
-    static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| {
-        let password = random::token().unwrap_or_default();
-        crate::password::hash_password(&password).unwrap_or_default()
-    })
 }

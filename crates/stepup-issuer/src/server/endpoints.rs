@@ -54,7 +54,8 @@ pub(crate) async fn discovery(State(app): State<Arc<App>>) -> Response {
                 "name", "preferred_username", "email", "email_verified"
             ],
             "acr_values_supported": [PAPE_MULTI_FACTOR],
-            "prompt_values_supported": ["none", "login"],
+            // consent: granted by the client's registration, never a page.
+            "prompt_values_supported": ["none", "login", "consent"],
             "token_endpoint_auth_methods_supported":
                 ["client_secret_basic", "client_secret_post", "none"],
             "code_challenge_methods_supported": ["S256"],

@@ -2,6 +2,9 @@
 
 mod authorize;
 mod endpoints;
+mod limits;
+mod passwords;
+mod request_log;
 pub(crate) mod store;
 mod token;
 mod try_it;
@@ -24,7 +27,10 @@ use crate::config::IssuerConfig;
 use crate::error::Error;
 use crate::keys::KeyStore;
 use crate::model::{self, ClientCredentials, Directory, UserCredentials};
+use crate::password::Argon2Memory;
 use crate::state::{self, SESSIONS_FILE};
+use limits::Limits;
+use passwords::PasswordChecker;
 use store::Store;
 
 /// The cookie holding the login session id.
@@ -39,6 +45,8 @@ pub(crate) struct App {
     pub(crate) directory: Directory,
     pub(crate) keys: KeyStore,
     pub(crate) store: Mutex<Store>,
+    /// Checks passwords on the provider's one Argon2 thread.
+    pub(crate) passwords: PasswordChecker,
     /// Keys the CSRF tokens (HMAC of the browser cookie); new at each start.
     csrf_key: hmac::Key,
     secure_cookies: bool,
@@ -55,6 +63,20 @@ impl App {
         self.store
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The failed-login limits of the configuration.
+    pub(crate) fn limits(&self) -> Limits {
+        Limits {
+            per_address: self.config.max_failed_logins,
+            per_account: self.config.max_failed_logins_per_account,
+            window: self.failed_login_window(),
+        }
+    }
+
+    /// `failed_login_window` in seconds (validated: at most a year).
+    pub(crate) fn failed_login_window(&self) -> i64 {
+        i64::try_from(self.config.failed_login_window).unwrap_or(300)
     }
 
     /// The CSRF token for forms shown to the browser with this cookie value.
@@ -211,8 +233,7 @@ impl Issuer {
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
                 loop {
                     tick.tick().await;
-                    let window = i64::try_from(app.config.failed_login_window).unwrap_or(300);
-                    app.store().prune(now(), window);
+                    app.store().prune(now(), app.failed_login_window());
                 }
             })
         };
@@ -247,7 +268,12 @@ fn build_app(
     state::ensure_dir(state_dir)?;
     // Short, so the QR code stays small enough for a terminal.
     let label = "stepup-dev";
-    let mut resolved = model::resolve(&config, state_dir, label)?;
+    // One Argon2 buffer for the configured passwords, the dummy hash and then every
+    // check (see `passwords`).
+    let mut argon2 = Argon2Memory::default();
+    let mut resolved = model::resolve(&config, state_dir, label, &mut argon2)?;
+    // Unknown users are checked against this, so they cost what a wrong password costs.
+    let dummy_hash = argon2.hash(&crate::random::token()?)?;
     if config.try_client {
         // A configured client of the same id wins.
         if !resolved
@@ -280,6 +306,7 @@ fn build_app(
         directory: resolved.directory,
         keys,
         store: Mutex::new(store),
+        passwords: PasswordChecker::start(argon2, dummy_hash)?,
         csrf_key,
     };
     Ok((app, banner))
@@ -316,6 +343,7 @@ fn router(app: Arc<App>) -> Router {
         .route("/try/start", get(try_it::start))
         .route("/try/callback", get(try_it::callback))
         .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn(request_log::log_request))
         .with_state(app)
 }
 

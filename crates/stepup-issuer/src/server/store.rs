@@ -1,13 +1,13 @@
 //! In-memory state of the running provider: sessions, login transactions, codes,
-//! failed-login counters and used TOTP steps. Sessions are also written to the state
+//! failed-login counters (see [`super::limits`]) and used TOTP steps. Sessions are also written to the state
 //! directory (by hashed id) so a restart keeps people logged in.
 
 use std::collections::{HashMap, HashSet};
-use std::net::IpAddr;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::limits::FailedLogins;
 use crate::error::Error;
 use crate::random;
 use crate::state;
@@ -93,7 +93,8 @@ pub(crate) struct Store {
     sessions: HashMap<String, Session>,
     transactions: HashMap<String, Transaction>,
     codes: HashMap<String, Grant>,
-    failures: HashMap<(String, IpAddr), Vec<i64>>,
+    /// Failed logins and attempts in flight, per username and address and per username.
+    pub(crate) failed_logins: FailedLogins,
     totp_last_step: HashMap<String, u64>,
     revoked: HashSet<String>,
     sessions_file: Option<PathBuf>,
@@ -228,32 +229,6 @@ impl Store {
         self.revoked.contains(jti)
     }
 
-    /// Seconds to wait if `key` has used up its failed attempts, else `None`.
-    pub(crate) fn locked_out(
-        &mut self,
-        key: &(String, IpAddr),
-        max: u32,
-        window: i64,
-        now: i64,
-    ) -> Option<i64> {
-        let times = self.failures.get_mut(key)?;
-        times.retain(|time| *time > now - window);
-        if times.len() >= max as usize {
-            let oldest = times.iter().min().copied().unwrap_or(now);
-            Some((oldest + window - now).max(1))
-        } else {
-            None
-        }
-    }
-
-    pub(crate) fn record_failure(&mut self, key: (String, IpAddr), now: i64) {
-        self.failures.entry(key).or_default().push(now);
-    }
-
-    pub(crate) fn clear_failures(&mut self, key: &(String, IpAddr)) {
-        self.failures.remove(key);
-    }
-
     pub(crate) fn totp_last_step(&self, user: &str) -> Option<u64> {
         self.totp_last_step.get(user).copied()
     }
@@ -268,10 +243,7 @@ impl Store {
         // Used codes are kept until they expire so a replay is recognised as one.
         self.codes.retain(|_, grant| grant.expires > now);
         self.sessions.retain(|_, session| session.expires > now);
-        self.failures.retain(|_, times| {
-            times.retain(|time| *time > now - window);
-            !times.is_empty()
-        });
+        self.failed_logins.prune(now, window);
     }
 }
 
@@ -320,17 +292,5 @@ mod tests {
         let ok = store.issue_code(grant(1000)).unwrap();
         assert!(matches!(store.redeem(&ok, "c", 1059), Redeem::Ok(_)));
         assert!(matches!(store.redeem("nope", "c", 1001), Redeem::Unknown));
-    }
-
-    #[test]
-    fn lockout_after_max_failures_within_window() {
-        let mut store = Store::default();
-        let key = ("alice".to_owned(), IpAddr::from([127, 0, 0, 1]));
-        for t in 0..3 {
-            assert_eq!(store.locked_out(&key, 3, 300, 100 + t), None);
-            store.record_failure(key.clone(), 100 + t);
-        }
-        assert_eq!(store.locked_out(&key, 3, 300, 110), Some(290));
-        assert_eq!(store.locked_out(&key, 3, 300, 401), None);
     }
 }

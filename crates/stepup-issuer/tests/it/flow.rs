@@ -194,6 +194,83 @@ async fn max_age_0_forces_a_new_login_with_a_new_auth_time() {
 }
 
 #[tokio::test]
+async fn any_u64_max_age_is_accepted_and_saturates() {
+    let op = TestIssuer::start().await;
+    // Above 2^32 - 1, u64::MAX, and a number of digits no integer type holds: all mean
+    // "a login of any age will do", so the session answers at once.
+    for max_age in [
+        "4294967296",
+        "18446744073709551615",
+        "99999999999999999999999999",
+    ] {
+        let browser = op.browser();
+        let page = browser.login_request("web", &[("max_age", max_age)]).await;
+        assert!(page.is_password_form(), "max_age={max_age}: {page:?}");
+        let callback = browser
+            .password(&page, "alice", ALICE_PASSWORD)
+            .await
+            .callback();
+        assert!(callback.contains_key("code"), "max_age={max_age}");
+        let sso = browser
+            .login_request("web", &[("max_age", max_age)])
+            .await
+            .callback();
+        assert!(sso.contains_key("code"), "max_age={max_age}: {sso:?}");
+    }
+    let browser = op.browser();
+    for bad in ["-1", "1.5", "+5", "ten", "0x10"] {
+        let refused = browser
+            .login_request("web", &[("max_age", bad)])
+            .await
+            .callback();
+        assert_eq!(refused["error"], "invalid_request", "max_age={bad}");
+    }
+}
+
+#[tokio::test]
+async fn prompt_consent_is_granted_by_the_client_registration() {
+    let op = TestIssuer::start().await;
+    let browser = op.browser();
+    // Without a session: the login form, then the code; no consent page in between.
+    let page = browser.login_request("web", &[("prompt", "consent")]).await;
+    assert!(page.is_password_form(), "{page:?}");
+    let callback = browser
+        .password(&page, "alice", ALICE_PASSWORD)
+        .await
+        .callback();
+    assert!(callback.contains_key("code"), "{callback:?}");
+    // With a session: answered at once, as without prompt=consent.
+    let sso = browser
+        .login_request("web", &[("prompt", "consent")])
+        .await
+        .callback();
+    assert!(sso.contains_key("code"), "{sso:?}");
+    // prompt=login consent: the login form (consent changes nothing).
+    let page = browser
+        .login_request("web", &[("prompt", "login consent")])
+        .await;
+    assert!(page.is_password_form(), "{page:?}");
+    // none with any other value is an error (OIDC Core §3.1.2.1).
+    let both = browser
+        .login_request("web", &[("prompt", "none consent")])
+        .await
+        .callback();
+    assert_eq!(both["error"], "invalid_request");
+    // Discovery says consent is a prompt value it handles.
+    let discovery: serde_json::Value =
+        reqwest::get(format!("{}/.well-known/openid-configuration", op.issuer()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(
+        discovery["prompt_values_supported"],
+        json!(["none", "login", "consent"])
+    );
+}
+
+#[tokio::test]
 async fn prompt_login_forces_the_login_form() {
     let op = TestIssuer::start().await;
     let browser = op.browser();
@@ -394,12 +471,89 @@ async fn the_try_page_shows_step_up_in_a_browser() {
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("Step-up needed"), "{html}");
     assert!(html.contains("amr:mfa"));
+    assert!(
+        html.contains("id=\"decision\" class=\"decision needed\"><span class=\"badge\">"),
+        "{html}"
+    );
+    check_token_and_command(&op, &html, json!(["pwd"]), "valid but needs a step-up").await;
 
+    // The authenticator app shows the code as "902 367"; typed that way it works.
     let page = browser
         .get(&format!("{}/try/start?mode=mfa", op.issuer()))
         .await;
-    let (status, html) = browser.totp(&page, &app.code().await).await.html();
+    let code = app.code().await;
+    let spaced = format!("{} {}", &code[..3], &code[3..]);
+    let (status, html) = browser.totp(&page, &spaced).await.html();
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("Step-up satisfied"), "{html}");
     assert!(html.contains("&quot;mfa&quot;"));
+    assert!(
+        html.contains("id=\"decision\" class=\"decision satisfied\"><span class=\"badge\">"),
+        "{html}"
+    );
+    check_token_and_command(&op, &html, json!(["pwd", "otp", "mfa"]), "satisfied").await;
+}
+
+/// The result page shows the raw ID token, a `stepup verify` command line whose words
+/// name the right issuer, audience, nonce and token, and the token's times as dates.
+async fn check_token_and_command(op: &TestIssuer, html: &str, amr: serde_json::Value, what: &str) {
+    let token = between(
+        html,
+        "<textarea id=\"id-token\" readonly rows=\"6\" spellcheck=\"false\">",
+        "</textarea>",
+    );
+    assert_eq!(claims(token)["amr"], amr, "{what}");
+    let command = between(
+        html,
+        "<pre class=\"copy\" id=\"verify-command\"><code>",
+        "</code></pre>",
+    );
+    let words: Vec<&str> = command.split(' ').collect();
+    assert_eq!(
+        words[..8],
+        [
+            "stepup",
+            "verify",
+            "--discover",
+            "--issuer",
+            &op.issuer(),
+            "--audience",
+            "stepup-try",
+            "--nonce"
+        ],
+        "{command}"
+    );
+    assert_eq!(words.len(), 10, "{command}");
+    assert_eq!(words[9], token, "the command carries the token shown");
+    // What the command asks for holds: keys by discovery, this audience, this nonce.
+    let verifier = verifier_via_discovery(&op.issuer(), "stepup-try").await;
+    verifier
+        .verify_with_nonce(token, words[8], UnixTime::now())
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    for id in ["auth-time", "iat", "exp"] {
+        let shown = between(html, &format!("<dd id=\"{id}\">"), "</dd>");
+        let time = between(shown, "<time datetime=\"", "\"");
+        assert!(
+            time.len() == 20 && time.ends_with('Z') && time.as_bytes()[10] == b'T',
+            "{id}: {shown}"
+        );
+        // exp is an hour after iat; the others are seconds ago.
+        let age = shown.rsplit('(').next().unwrap();
+        let fits = match id {
+            "exp" => ["in 59 min)", "in 60 min)"].contains(&age),
+            _ => age == "now)" || age.ends_with(" s ago)"),
+        };
+        assert!(fits, "{id}: {shown}");
+    }
+}
+
+/// The text between `start` and the next `end`.
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text
+        .find(start)
+        .unwrap_or_else(|| panic!("no {start:?} in {text}"))
+        + start.len();
+    let to = text[from..].find(end).unwrap() + from;
+    &text[from..to]
 }

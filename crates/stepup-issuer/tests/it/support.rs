@@ -22,7 +22,8 @@ pub(crate) const CALLBACK: &str = "http://127.0.0.1:1/callback";
 pub(crate) const MFA: &str = stepup_issuer::ACR_MULTI_FACTOR;
 
 /// Users alice (password + TOTP) and bob (password only); clients `web` (RS256),
-/// `es` (ES256), `ed` (EdDSA), `hs` (HS256) and the public `spa`.
+/// `es` (ES256), `ed` (EdDSA), `hs` (HS256) and the public `spa`. Failed logins: 3 per
+/// username and address, 5 per username from all addresses.
 pub(crate) fn test_config() -> IssuerConfig {
     let client = |id: &str, secret: Option<&str>, alg: &str| {
         format!(
@@ -36,7 +37,7 @@ pub(crate) fn test_config() -> IssuerConfig {
         )
     };
     let text = format!(
-        "max_failed_logins = 3\n\
+        "max_failed_logins = 3\nmax_failed_logins_per_account = 5\n\
          [[users]]\nusername = \"alice\"\npassword = \"{ALICE_PASSWORD}\"\ntotp_secret = \"{ALICE_TOTP}\"\n\
          name = \"Alice\"\nemail = \"alice@example.com\"\n\
          [[users]]\nusername = \"bob\"\npassword = \"{BOB_PASSWORD}\"\ntotp = false\n\
@@ -148,7 +149,7 @@ impl Authenticator {
 }
 
 /// What the browser ended up with after a step.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Page {
     /// A provider page (status, HTML).
     Html(StatusCode, String),
@@ -181,7 +182,8 @@ impl Page {
 }
 
 /// A scripted browser: keeps cookies, follows the provider's redirects, stops at the
-/// client's callback.
+/// client's callback. Clones share the cookies.
+#[derive(Clone)]
 pub(crate) struct Browser {
     pub(crate) http: reqwest::Client,
     issuer: String,
@@ -189,7 +191,17 @@ pub(crate) struct Browser {
 
 impl Browser {
     pub(crate) fn new(issuer: String) -> Self {
-        let http = reqwest::Client::builder()
+        Self::with(issuer, reqwest::Client::builder())
+    }
+
+    /// A browser whose connections come from `address` (any of 127.0.0.0/8 works on
+    /// Linux), so the provider sees another client address.
+    pub(crate) fn from_address(issuer: String, address: std::net::IpAddr) -> Self {
+        Self::with(issuer, reqwest::Client::builder().local_address(address))
+    }
+
+    fn with(issuer: String, builder: reqwest::ClientBuilder) -> Self {
+        let http = builder
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -250,14 +262,7 @@ impl Browser {
             panic!("no form on a callback");
         };
         let action = attribute(body, "form method=\"post\" action=\"").expect("a form");
-        let mut form: Vec<(String, String)> = ["tx", "csrf"]
-            .iter()
-            .map(|name| (name.to_string(), hidden(body, name)))
-            .collect();
-        for (name, value) in fields {
-            form.retain(|(n, _)| n != name);
-            form.push((name.to_string(), value.to_string()));
-        }
+        let form = form_fields(page, fields);
         let response = self
             .http
             .post(format!("{}{action}", self.issuer))
@@ -338,6 +343,22 @@ impl Browser {
         assert_eq!(status, StatusCode::OK, "{body}");
         body["id_token"].as_str().unwrap().to_owned()
     }
+}
+
+/// The fields the form on `page` would send: its hidden `tx` and `csrf`, plus `fields`.
+pub(crate) fn form_fields(page: &Page, fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    let Page::Html(_, body) = page else {
+        panic!("no form on a callback");
+    };
+    let mut form: Vec<(String, String)> = ["tx", "csrf"]
+        .iter()
+        .map(|name| (name.to_string(), hidden(body, name)))
+        .collect();
+    for (name, value) in fields {
+        form.retain(|(n, _)| n != name);
+        form.push((name.to_string(), value.to_string()));
+    }
+    form
 }
 
 pub(crate) fn location(headers: &HeaderMap) -> String {
