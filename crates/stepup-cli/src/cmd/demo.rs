@@ -20,6 +20,8 @@ pub(crate) fn run(args: &DemoArgs) -> Result<Exit, Failure> {
         .state_dir
         .clone()
         .unwrap_or_else(stepup_issuer::default_state_dir);
+    // One line per request of the provider (method, path, status, time) on stderr.
+    crate::cmd::init_logging("text");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -26,6 +26,8 @@ pub(crate) fn run(args: &IssuerArgs) -> Result<Exit, Failure> {
         Some(path) => IssuerConfig::load(path).map_err(issuer_failure)?,
         None => IssuerConfig::default(),
     };
+    // One line per request of the provider (method, path, status, time) on stderr.
+    crate::cmd::init_logging("text");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

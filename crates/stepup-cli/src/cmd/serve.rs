@@ -2,13 +2,12 @@
 //! `explain`.
 
 use std::fmt::Write as _;
-use std::io::IsTerminal as _;
 
 use stepup::{Decision, UnixTime};
 use stepup_gateway::{CLIENT_SECRET_ENV, FileConfig, Settings, normalise_path};
 
 use crate::args::{ExplainArgs, ServeAction, ServeArgs};
-use crate::cmd::{Exit, Failure, written};
+use crate::cmd::{Exit, Failure, init_logging, written};
 use crate::output;
 
 /// Runs the gateway, checks its configuration, or explains a decision.
@@ -43,24 +42,6 @@ pub(crate) fn run(args: &ServeArgs) -> Result<Exit, Failure> {
 
 fn config_failure(error: stepup_gateway::ConfigError) -> Failure {
     Failure::config("invalid_config", error.to_string())
-}
-
-fn init_logging(format: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("STEPUP_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // Colour only on a terminal (a log file or collector gets plain text), and never
-    // with NO_COLOR set, as for the other commands' output.
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal() && !no_color)
-        .with_writer(std::io::stderr);
-    // A second initialisation (tests) keeps the first subscriber.
-    let _ = if format == "json" {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
 }
 
 /// The resolved rules, one line each.

@@ -144,4 +144,15 @@ fn demo_serves_the_step_up_loop_and_stops_on_ctrl_c() {
     };
     assert_eq!(status.code(), Some(0), "exit status {status:?}");
     assert!(TcpStream::connect(app.strip_prefix("http://").unwrap()).is_err());
+
+    // The provider logged the authorization request on stderr: method, path and
+    // status, never the query string (which carries state, nonce and the challenge).
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.0.stderr.take().unwrap(), &mut stderr).unwrap();
+    let line = stderr
+        .lines()
+        .find(|line| line.contains("stepup_issuer::http") && line.contains("/authorize"))
+        .unwrap_or_else(|| panic!("no request line for /authorize on stderr:\n{stderr}"));
+    assert!(line.contains("GET") && line.contains("302"), "{line}");
+    assert!(!stderr.contains("state=") && !stderr.contains("nonce="), "{stderr}");
 }
