@@ -265,6 +265,27 @@ pub(crate) fn load_secret(
     }
 }
 
+/// Logs to stderr for the commands that run servers (`serve`, `issuer`, `demo`):
+/// `info` and above unless `STEPUP_LOG` (an `EnvFilter`, e.g. `debug` or
+/// `stepup::reject=debug`) says otherwise; `json` for one JSON object per line.
+pub(crate) fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("STEPUP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colour only on a terminal (a log file or collector gets plain text), and never
+    // with NO_COLOR set, as for the other commands' output.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(io::stderr().is_terminal() && !no_color)
+        .with_writer(io::stderr);
+    // A second initialisation (tests) keeps the first subscriber.
+    let _ = if format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,25 +314,4 @@ mod tests {
         assert_eq!(Failure::from(expired.clone()).exit(), Exit::Invalid);
         assert_eq!(Failure::config_from(&expired).exit(), Exit::Usage);
     }
-}
-
-/// Logs to stderr for the commands that run servers (`serve`, `issuer`, `demo`):
-/// `info` and above unless `STEPUP_LOG` (an `EnvFilter`, e.g. `debug` or
-/// `stepup::reject=debug`) says otherwise; `json` for one JSON object per line.
-pub(crate) fn init_logging(format: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("STEPUP_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // Colour only on a terminal (a log file or collector gets plain text), and never
-    // with NO_COLOR set, as for the other commands' output.
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(io::stderr().is_terminal() && !no_color)
-        .with_writer(io::stderr);
-    // A second initialisation (tests) keeps the first subscriber.
-    let _ = if format == "json" {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
 }

@@ -154,5 +154,8 @@ fn demo_serves_the_step_up_loop_and_stops_on_ctrl_c() {
         .find(|line| line.contains("stepup_issuer::http") && line.contains("/authorize"))
         .unwrap_or_else(|| panic!("no request line for /authorize on stderr:\n{stderr}"));
     assert!(line.contains("GET") && line.contains("302"), "{line}");
-    assert!(!stderr.contains("state=") && !stderr.contains("nonce="), "{stderr}");
+    assert!(
+        !stderr.contains("state=") && !stderr.contains("nonce="),
+        "{stderr}"
+    );
 }
