@@ -22,7 +22,7 @@ use fixed nonces). Sources:
   `stepup_axum::__private`, in each of `fuzz_session`'s four input modes.
 - gateway_config: the example configurations of crates/stepup-gateway and small
   variations (profiles, hosts, methods, client auth, refusals).
-- gateway_path: "<glob>\\n<request target>\\n..." from the path rules of DESIGN §6.2.
+- gateway_path: "<glob>\\n<request target>\\n..." from the path rules of docs/serving.md.
 """
 
 import base64

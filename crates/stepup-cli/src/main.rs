@@ -3,7 +3,7 @@
 //! `main` only parses the arguments and dispatches to one module per subcommand
 //! (`cmd::verify`, `cmd::decode`, `cmd::mint`, `cmd::keygen`, `cmd::issuer`,
 //! `cmd::demo`, `cmd::serve`); output is rendered in
-//! `output`. Exit codes follow DESIGN.md §4: 0 valid and step-up satisfied, 1 step-up
+//! `output`. Exit codes (README, "CLI exit codes"): 0 valid and step-up satisfied, 1 step-up
 //! required, 2 token invalid, 3 usage or configuration error, argument-parser errors
 //! included (clap's own default would be 2, which here means "token invalid").
 

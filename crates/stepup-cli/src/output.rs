@@ -151,7 +151,7 @@ pub(crate) fn verify_human(report: &VerifyReport, style: Style) -> io::Result<()
                 "{}",
                 style.bold_yellow(&format!("VALID — STEP-UP REQUIRED: {missing}"))
             )?;
-            // What the application does with the verdict (DESIGN.md §6).
+            // What the application does with the verdict (docs/serving.md).
             writeln!(
                 out,
                 "  an API answers 401 with the header WWW-Authenticate: {}",

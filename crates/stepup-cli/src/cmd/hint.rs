@@ -10,7 +10,7 @@
 //! leaves characters no compact JWS can hold (a space, a quote, a brace), so a hint
 //! never changes a verdict, only its wording. The CLI does not repair the input
 //! either: it checks exactly the text it was given (whitespace around it aside,
-//! DESIGN.md §3), so that its verdict is the one an application would reach.
+//! docs/verification-rules.md), so that its verdict is the one an application would reach.
 
 use std::path::Path;
 

@@ -16,7 +16,7 @@ use std::path::Path;
 
 use stepup::{ErrorClass, Secret};
 
-/// How a command ended, which is the process exit code (DESIGN.md §4).
+/// How a command ended, which is the process exit code (README, "CLI exit codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Exit {
     /// 0: done; for `verify`, the token is valid and the step-up policy satisfied.

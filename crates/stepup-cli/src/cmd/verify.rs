@@ -865,7 +865,7 @@ impl View<'_> {
 }
 
 /// Why a step-up claim of the wrong JSON type fails its part: `amr` as a string,
-/// `acr` as an array, `auth_time` as a string (DESIGN.md §3: a policy failure, not
+/// `acr` as an array, `auth_time` as a string (docs/verification-rules.md: a policy failure, not
 /// an invalid token).
 fn wrong_type<T>(name: &str, claim: &StepUpClaim<T>, expected: &str) -> Option<String> {
     match claim {

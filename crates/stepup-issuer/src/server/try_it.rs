@@ -300,7 +300,7 @@ fn verify_command(issuer: &str, nonce: &str, id_token: &str) -> String {
 }
 
 /// A warning when the issuer is plain http to a host that is not loopback: the CLI
-/// fetches discovery and keys over http only from loopback addresses (DESIGN §5).
+/// fetches discovery and keys over http only from loopback addresses (docs/verification-rules.md, "Keys from the network").
 fn plain_http_note(issuer: &str) -> &'static str {
     let loopback = url::Url::parse(issuer).is_ok_and(|url| match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
