@@ -141,6 +141,21 @@ impl Alg {
         }
     }
 
+    /// Whether a key published for `self` (its JWK `alg`) may verify tokens with
+    /// `token_alg`: the same identifier, or `EdDSA` and `Ed25519` either way round.
+    /// RFC 9864 §2: on an OKP key with `crv` `Ed25519`, the polymorphic `EdDSA` is
+    /// the algorithm the fully specified `Ed25519` names; stepup accepts no other
+    /// EdDSA curve (an Ed448 key is skipped when the set is read), so on every key
+    /// it holds the two names are one algorithm. Which names a token may carry is
+    /// still the allow-list's decision, name by name.
+    pub(crate) fn published_for(self, token_alg: Self) -> bool {
+        self == token_alg
+            || matches!(
+                (self, token_alg),
+                (Self::EdDSA | Self::Ed25519, Self::EdDSA | Self::Ed25519)
+            )
+    }
+
     const fn bit(self) -> u16 {
         1 << (self as u16)
     }
@@ -252,6 +267,25 @@ mod tests {
         );
         assert_eq!("RS256".parse::<Alg>().ok(), Some(Alg::RS256));
         assert_eq!("Ed25519".parse::<Alg>().ok(), Some(Alg::Ed25519));
+    }
+
+    #[test]
+    fn eddsa_and_ed25519_are_one_algorithm_on_a_key() {
+        for (published, token) in [
+            (Alg::EdDSA, Alg::Ed25519),
+            (Alg::Ed25519, Alg::EdDSA),
+            (Alg::EdDSA, Alg::EdDSA),
+            (Alg::Ed25519, Alg::Ed25519),
+        ] {
+            assert!(published.published_for(token), "{published} {token}");
+        }
+        for alg in Alg::ALL {
+            assert!(alg.published_for(alg));
+            if alg.key_family() != KeyFamily::Ed25519 {
+                assert!(!alg.published_for(Alg::EdDSA) && !Alg::Ed25519.published_for(alg));
+            }
+        }
+        assert!(!Alg::RS256.published_for(Alg::PS256));
     }
 
     #[test]

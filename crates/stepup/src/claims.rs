@@ -1,11 +1,13 @@
 //! Typed standard claims, read strictly in one pass over the payload.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 
 use crate::error::{Error, Part};
 use crate::json::{Any, AnyValue, Ctx, Fault, KeySeed, SeenNames};
+use crate::scan::{Audience, ClaimSpans, Text};
 use crate::time::NumericDate;
 
 /// A step-up claim (`amr`, `acr`, `auth_time`) as found.
@@ -29,6 +31,15 @@ impl<T> StepUpClaim<T> {
         match self {
             Self::Present(value) => Some(value),
             _ => None,
+        }
+    }
+
+    /// The claim with `f` applied to a present value.
+    pub(crate) fn map<U>(&self, f: impl FnOnce(&T) -> U) -> StepUpClaim<U> {
+        match self {
+            Self::Absent => StepUpClaim::Absent,
+            Self::Present(value) => StepUpClaim::Present(f(value)),
+            Self::WrongType(kind) => StepUpClaim::WrongType(kind),
         }
     }
 }
@@ -65,7 +76,178 @@ pub struct Claims {
     pub sid: Option<String>,
 }
 
-/// Parses a decoded payload strictly into [`Claims`].
+/// The standard claims of a payload, read through the spans the scanner found: what
+/// validation and the step-up policy look at, without building a [`Claims`] (strings
+/// are borrowed from the payload unless they hold escapes).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClaimsView<'a> {
+    payload: &'a str,
+    spans: &'a ClaimSpans,
+}
+
+impl<'a> ClaimsView<'a> {
+    /// The claims of `payload`, which `spans` were read from.
+    pub(crate) fn new(payload: &'a str, spans: &'a ClaimSpans) -> Self {
+        Self { payload, spans }
+    }
+
+    fn text(&self, text: Option<Text>) -> Option<Cow<'a, str>> {
+        text.map(|text| text.read(self.payload))
+    }
+
+    /// Issuer.
+    pub(crate) fn iss(&self) -> Option<Cow<'a, str>> {
+        self.text(self.spans.iss)
+    }
+
+    /// Whether the issuer is `expected` (`None` without one).
+    pub(crate) fn iss_is(&self, expected: &str) -> Option<bool> {
+        self.spans.iss.map(|iss| iss.is(self.payload, expected))
+    }
+
+    /// Whether `client_id` is one of the audiences.
+    pub(crate) fn has_audience(&self, client_id: &str) -> bool {
+        match self.spans.aud {
+            Audience::Absent => false,
+            Audience::One(text) => text.is(self.payload, client_id),
+            Audience::Many(list) => list.contains(self.payload, client_id),
+        }
+    }
+
+    /// Whether the authorized party is `client_id` (`None` without one).
+    pub(crate) fn azp_is(&self, client_id: &str) -> Option<bool> {
+        self.spans.azp.map(|azp| azp.is(self.payload, client_id))
+    }
+
+    /// Whether the nonce is `expected` (`None` without one).
+    pub(crate) fn nonce_is(&self, expected: &str) -> Option<bool> {
+        self.spans.nonce.map(|nonce| nonce.is(self.payload, expected))
+    }
+
+    /// Whether there is a subject.
+    pub(crate) fn has_sub(&self) -> bool {
+        self.spans.sub.is_some()
+    }
+
+    /// The audiences, in order (a single string is one audience).
+    pub(crate) fn audiences(&self) -> impl Iterator<Item = Cow<'a, str>> + use<'a> {
+        let payload = self.payload;
+        let (one, many) = match self.spans.aud {
+            Audience::Absent => (None, None),
+            Audience::One(text) => (Some(text.read(payload)), None),
+            Audience::Many(list) => (None, Some(list.iter(payload))),
+        };
+        one.into_iter().chain(many.into_iter().flatten())
+    }
+
+    /// How many audiences there are.
+    pub(crate) fn audience_count(&self) -> usize {
+        match self.spans.aud {
+            Audience::Absent => 0,
+            Audience::One(_) => 1,
+            Audience::Many(list) => list.len(),
+        }
+    }
+
+    /// Expiry.
+    pub(crate) fn exp(&self) -> Option<NumericDate> {
+        self.spans.exp
+    }
+
+    /// Issued at.
+    pub(crate) fn iat(&self) -> Option<NumericDate> {
+        self.spans.iat
+    }
+
+    /// Not before.
+    pub(crate) fn nbf(&self) -> Option<NumericDate> {
+        self.spans.nbf
+    }
+
+    /// Nonce.
+    pub(crate) fn nonce(&self) -> Option<Cow<'a, str>> {
+        self.text(self.spans.nonce)
+    }
+
+    /// Authorized party.
+    pub(crate) fn azp(&self) -> Option<Cow<'a, str>> {
+        self.text(self.spans.azp)
+    }
+
+    /// The owned [`Claims`], for callers that want the public type.
+    pub(crate) fn to_claims(&self) -> Claims {
+        let owned = |text: Option<Text>| self.text(text).map(Cow::into_owned);
+        let payload = self.payload;
+        Claims {
+            iss: owned(self.spans.iss),
+            sub: owned(self.spans.sub),
+            aud: self.audiences().map(Cow::into_owned).collect(),
+            exp: self.spans.exp,
+            iat: self.spans.iat,
+            nbf: self.spans.nbf,
+            auth_time: self.spans.auth_time.clone(),
+            nonce: owned(self.spans.nonce),
+            acr: self.spans.acr.map(|text| text.read(payload).into_owned()),
+            amr: self
+                .spans
+                .amr
+                .map(|list| list.iter(payload).map(Cow::into_owned).collect()),
+            azp: owned(self.spans.azp),
+            sid: owned(self.spans.sid),
+        }
+    }
+}
+
+impl StepUpFacts for ClaimsView<'_> {
+    fn has_amr(&self, value: &str) -> bool {
+        match self.spans.amr {
+            StepUpClaim::Present(list) => list.contains(self.payload, value),
+            _ => false,
+        }
+    }
+
+    fn acr_in(&self, accepted: &[String]) -> bool {
+        match self.spans.acr {
+            StepUpClaim::Present(text) => accepted.iter().any(|value| text.is(self.payload, value)),
+            _ => false,
+        }
+    }
+
+    fn auth_time(&self) -> Option<NumericDate> {
+        self.spans.auth_time.value().copied()
+    }
+}
+
+/// What the step-up policy asks of a token's claims, whether they are held as
+/// [`Claims`] or read from the payload through a [`ClaimsView`].
+pub(crate) trait StepUpFacts {
+    /// Whether `amr` is an array of strings holding `value` (case-sensitive).
+    fn has_amr(&self, value: &str) -> bool;
+    /// Whether `acr` is a string equal to one of `accepted`.
+    fn acr_in(&self, accepted: &[String]) -> bool;
+    /// `auth_time`, if it is a NumericDate.
+    fn auth_time(&self) -> Option<NumericDate>;
+}
+
+impl StepUpFacts for Claims {
+    fn has_amr(&self, value: &str) -> bool {
+        self.amr
+            .value()
+            .is_some_and(|values| values.iter().any(|v| v == value))
+    }
+
+    fn acr_in(&self, accepted: &[String]) -> bool {
+        self.acr.value().is_some_and(|acr| accepted.contains(acr))
+    }
+
+    fn auth_time(&self) -> Option<NumericDate> {
+        self.auth_time.value().copied()
+    }
+}
+
+/// Parses a decoded payload strictly into [`Claims`] through serde_json and the
+/// strict JSON layer: the reader the scanner replaced on the hot path, kept as the
+/// reference the differential tests compare it with.
 pub(crate) fn parse(bytes: &[u8], max_depth: usize) -> Result<Claims, Error> {
     let ctx = Ctx::new(max_depth);
     crate::json::parse(&ctx, Part::Payload, bytes, ClaimsSeed { ctx: &ctx })
@@ -119,8 +301,10 @@ fn known_index(name: &str) -> Option<usize> {
     })
 }
 
-const NOT_STRING: &str = "must be a string";
-const NOT_DATE: &str = "must be a NumericDate: a finite JSON number within ±2^63";
+/// Why a claim that must be a string is invalid.
+pub(crate) const NOT_STRING: &str = "must be a string";
+/// Why a claim that must be a NumericDate is invalid.
+pub(crate) const NOT_DATE: &str = "must be a NumericDate: a finite JSON number within ±2^63";
 
 impl<'de> Visitor<'de> for ClaimsSeed<'_> {
     type Value = Claims;

@@ -189,6 +189,20 @@ pub enum Error {
         /// The alg.
         alg: &'static str,
     },
+    /// More keys of the set fit the token's `kid` (or its absence) and `alg` than a
+    /// verifier tries for one token ([`Limits::max_signature_attempts`](crate::Limits)),
+    /// so none is tried: a forged token must not cost a signature check per key.
+    #[error("{}", too_many_candidates(.kid.as_ref(), .alg, *.candidates, *.max))]
+    TooManyCandidateKeys {
+        /// The kid, or `None` when the token has none.
+        kid: Option<Shown>,
+        /// The alg.
+        alg: &'static str,
+        /// How many keys of the set fit.
+        candidates: usize,
+        /// The configured most signature checks per token.
+        max: usize,
+    },
     /// The signature does not verify.
     #[error("signature is invalid: {reason}; the token was altered or signed with another key")]
     InvalidSignature {
@@ -308,6 +322,18 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A JWK Set holds more usable keys than the verifier accepts
+    /// ([`Limits::max_keys`](crate::Limits)). The set is refused as a whole; from a
+    /// JWKS URL this makes the fetch fail (`jwks_invalid`) like any unusable answer.
+    #[error(
+        "too many keys: the JWK Set has more than {max} usable keys (it lists {listed}); real providers publish a handful, and a set this large only adds work to every verification, so it is refused as a whole; check that this is the provider's JWKS, or raise Limits::max_keys"
+    )]
+    TooManyKeys {
+        /// How many keys the set lists, usable or not.
+        listed: usize,
+        /// The configured most usable keys.
+        max: usize,
+    },
     /// An allowed algorithm cannot be used by any configured key.
     #[error(
         "algorithm {alg} is allowed but no configured key can use it ({reason}); remove it from the allow-list or add a suitable key"
@@ -409,6 +435,7 @@ impl Error {
             Self::InvalidHeader { name: "kid" } => "invalid_kid",
             Self::InvalidHeader { .. } => "invalid_header",
             Self::KeyNotFound { .. } => "key_not_found",
+            Self::TooManyCandidateKeys { .. } => "too_many_candidate_keys",
             Self::InvalidSignature { .. } => "invalid_signature",
             Self::MissingClaim { claim, .. } => match *claim {
                 "iss" => "iss_missing",
@@ -431,6 +458,7 @@ impl Error {
             Self::InvalidKey { .. } => "invalid_key",
             Self::WeakKey { .. } => "weak_key",
             Self::NoUsableKey { .. } => "no_usable_key",
+            Self::TooManyKeys { .. } => "too_many_keys",
             Self::AlgUnusable { .. } => "alg_unusable",
             Self::InvalidConfig { .. } => "invalid_config",
             Self::Signing { .. } => "signing_failed",
@@ -448,6 +476,7 @@ impl Error {
             Self::InvalidKey { .. }
             | Self::WeakKey { .. }
             | Self::NoUsableKey { .. }
+            | Self::TooManyKeys { .. }
             | Self::AlgUnusable { .. }
             | Self::InvalidConfig { .. }
             | Self::Signing { .. }
@@ -501,6 +530,23 @@ impl Error {
     }
 }
 
+/// The message of [`Error::TooManyCandidateKeys`]: what matched, and what to do.
+fn too_many_candidates(kid: Option<&Shown>, alg: &str, candidates: usize, max: usize) -> String {
+    let (matched, hint) = match kid {
+        None => (
+            format!("the token has no kid, and {candidates} keys of the set can verify {alg}"),
+            "a provider with several keys must put a kid in its tokens",
+        ),
+        Some(kid) => (
+            format!("kid {kid} is shared by {candidates} keys of the set that can verify {alg}"),
+            "each key of a JWK Set needs its own kid",
+        ),
+    };
+    format!(
+        "{matched}: more than the {max} signature checks one token may cost, so none was tried; {hint} (or raise Limits::max_signature_attempts)"
+    )
+}
+
 /// Every error code the crate can produce, for documentation and tests.
 pub const ERROR_CODES: &[&str] = &[
     "token_too_large",
@@ -520,6 +566,7 @@ pub const ERROR_CODES: &[&str] = &[
     "invalid_kid",
     "invalid_header",
     "key_not_found",
+    "too_many_candidate_keys",
     "invalid_signature",
     "iss_missing",
     "sub_missing",
@@ -540,6 +587,7 @@ pub const ERROR_CODES: &[&str] = &[
     "invalid_key",
     "weak_key",
     "no_usable_key",
+    "too_many_keys",
     "alg_unusable",
     "invalid_config",
     "signing_failed",

@@ -7,11 +7,13 @@
 use std::fmt;
 
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64_simd::AsOut as _;
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 
 use crate::alg::Alg;
 use crate::error::{Error, Part, Shown};
 use crate::json::{Any, AnyValue, Ctx, Fault, KeySeed, SeenNames};
+use crate::scan::{HeaderMembers, Member};
 
 /// base64url without padding, for encoding (decoding goes through [`decode_into`]).
 pub(crate) const B64: GeneralPurpose = GeneralPurpose::new(
@@ -34,6 +36,19 @@ pub(crate) struct Compact<'a> {
 
 /// Splits a token into its parts; checks size, part count and non-empty header and signature.
 pub(crate) fn split(token: &str, max_len: usize) -> Result<Compact<'_>, Error> {
+    let parts = split_at_dots(token, max_len)?;
+    extra_parts(&parts)?;
+    check_nonempty(&parts)?;
+    Ok(parts)
+}
+
+/// The first checks of [`split`]: size, and at least three parts. The header ends at
+/// the first dot and the signature starts after the last one, so only those two
+/// short parts are searched; the verifier decodes the payload and the signature
+/// before anything else, and a dot in the payload (more than three parts), being
+/// outside the base64url alphabet, fails its decoding, after which [`extra_parts`]
+/// names the error.
+pub(crate) fn split_at_dots(token: &str, max_len: usize) -> Result<Compact<'_>, Error> {
     if token.len() > max_len {
         return Err(Error::TokenTooLarge {
             len: token.len(),
@@ -45,37 +60,76 @@ pub(crate) fn split(token: &str, max_len: usize) -> Result<Compact<'_>, Error> {
             reason: "it has no '.' separators",
         });
     };
-    let Some((payload, signature)) = rest.split_once('.') else {
+    let Some((payload, signature)) = rest.rsplit_once('.') else {
         return Err(Error::MalformedToken {
             reason: "it has 2 parts",
         });
     };
-    if signature.contains('.') {
-        return Err(if signature.bytes().filter(|b| *b == b'.').count() == 2 {
-            Error::JweNotSupported
-        } else {
-            Error::MalformedToken {
-                reason: "it has more than 3 parts",
-            }
-        });
-    }
-    if header.is_empty() {
-        return Err(Error::MalformedToken {
-            reason: "the header part is empty",
-        });
-    }
-    if signature.is_empty() {
-        return Err(Error::MalformedToken {
-            reason: "the signature part is empty (unsecured JWTs are never accepted)",
-        });
-    }
-    let signing_input = &token.as_bytes()[..header.len() + 1 + payload.len()];
+    let signing_input = token
+        .as_bytes()
+        .get(..header.len() + 1 + payload.len())
+        .unwrap_or_default();
     Ok(Compact {
         header,
         payload,
         signature,
         signing_input,
     })
+}
+
+/// Refuses a token with more than three parts (dots inside the payload part of
+/// [`split_at_dots`]): a JWE (5 parts) or a malformed token.
+pub(crate) fn extra_parts(parts: &Compact<'_>) -> Result<(), Error> {
+    if !parts.payload.contains('.') {
+        return Ok(());
+    }
+    Err(if parts.payload.bytes().filter(|b| *b == b'.').count() == 2 {
+        Error::JweNotSupported
+    } else {
+        Error::MalformedToken {
+            reason: "it has more than 3 parts",
+        }
+    })
+}
+
+/// The last checks of [`split`]: the header and signature parts are not empty.
+pub(crate) fn check_nonempty(parts: &Compact<'_>) -> Result<(), Error> {
+    if parts.header.is_empty() {
+        return Err(Error::MalformedToken {
+            reason: "the header part is empty",
+        });
+    }
+    if parts.signature.is_empty() {
+        return Err(Error::MalformedToken {
+            reason: "the signature part is empty (unsecured JWTs are never accepted)",
+        });
+    }
+    Ok(())
+}
+
+/// The exact decoded length of a base64url part, or 0 for a length no canonical part
+/// has (decoding it then fails and names the part).
+pub(crate) fn decoded_len(encoded: &str) -> usize {
+    base64_simd::URL_SAFE_NO_PAD
+        .decoded_length(encoded.as_bytes())
+        .unwrap_or(0)
+}
+
+/// Decodes one part into `slot`, which [`decoded_len`] sized for it, as strictly as
+/// [`decode_into`].
+pub(crate) fn decode_into_slot<'s>(
+    part: Part,
+    encoded: &str,
+    slot: &'s mut [u8],
+) -> Result<&'s [u8], Error> {
+    // base64-simd panics on a slot shorter than the decoded length: check it first.
+    if decoded_len(encoded) != slot.len() {
+        return Err(Error::InvalidBase64 { part });
+    }
+    match base64_simd::URL_SAFE_NO_PAD.decode(encoded.as_bytes(), slot.as_out()) {
+        Ok(decoded) => Ok(decoded),
+        Err(_) => Err(Error::InvalidBase64 { part }),
+    }
 }
 
 /// Decodes one part into `out` (cleared first).
@@ -111,7 +165,7 @@ pub struct Header {
 }
 
 /// The header as read, before the rules of [`check_header`] are applied.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct RawHeader {
     alg: Option<Result<String, &'static str>>,
     kid: Option<Result<String, &'static str>>,
@@ -121,7 +175,30 @@ pub(crate) struct RawHeader {
     b64: bool,
 }
 
+impl RawHeader {
+    /// The header the scanner found in `text`, in the shape the serde reader gives
+    /// (for comparing the two).
+    pub(crate) fn from_members(members: &HeaderMembers, text: &str) -> Self {
+        let owned = |member: Option<Member>| {
+            member.map(|member| match member {
+                Member::Text(value) => Ok(value.read(text).into_owned()),
+                Member::NotText => Err("must be a string"),
+            })
+        };
+        Self {
+            alg: owned(members.alg),
+            kid: owned(members.kid),
+            typ: owned(members.typ),
+            cty: owned(members.cty),
+            crit: members.crit,
+            b64: members.b64,
+        }
+    }
+}
+
 /// Parses a decoded header strictly: a UTF-8 JSON object with no duplicated members.
+/// Through serde_json and the strict JSON layer: the hot path reads headers with
+/// the scanner (`crate::scan`), which the differential tests compare with this.
 pub(crate) fn parse_header(bytes: &[u8], max_depth: usize) -> Result<RawHeader, Error> {
     let ctx = Ctx::new(max_depth);
     crate::json::parse(&ctx, Part::Header, bytes, HeaderSeed { ctx: &ctx })
@@ -161,47 +238,136 @@ impl TokenKind {
 
 /// Applies the header rules of DESIGN.md §3 in a fixed order.
 pub(crate) fn check_header(raw: RawHeader, kind: TokenKind) -> Result<Header, Error> {
-    let alg = match raw.alg {
+    let alg = header_rules(
+        HeaderFound {
+            alg: found(&raw.alg),
+            kid: found(&raw.kid),
+            typ: found(&raw.typ),
+            cty: found(&raw.cty),
+            crit: raw.crit,
+            b64: raw.b64,
+        },
+        kind,
+    )?;
+    // The rules passed: each member is absent or a string.
+    let string = |member: Option<Result<String, &'static str>>| member.and_then(Result::ok);
+    Ok(Header {
+        alg,
+        kid: string(raw.kid),
+        typ: string(raw.typ),
+        cty: string(raw.cty),
+    })
+}
+
+/// Applies the header rules of DESIGN.md §3 to the members the scanner found in
+/// `text` (the decoded header); returns the algorithm.
+pub(crate) fn check_members(
+    members: &HeaderMembers,
+    text: &str,
+    kind: TokenKind,
+) -> Result<Alg, Error> {
+    let read = |member: Option<Member>| {
+        member.map(|member| match member {
+            Member::Text(value) => Ok(value.read(text)),
+            Member::NotText => Err(()),
+        })
+    };
+    let (alg, kid, typ, cty) = (
+        read(members.alg),
+        read(members.kid),
+        read(members.typ),
+        read(members.cty),
+    );
+    header_rules(
+        HeaderFound {
+            alg: found(&alg),
+            kid: found(&kid),
+            typ: found(&typ),
+            cty: found(&cty),
+            crit: members.crit,
+            b64: members.b64,
+        },
+        kind,
+    )
+}
+
+/// The public [`Header`] of a header that passed [`check_members`].
+pub(crate) fn header_of(alg: Alg, members: &HeaderMembers, text: &str) -> Header {
+    let string = |member: Option<Member>| match member {
+        Some(Member::Text(value)) => Some(value.read(text).into_owned()),
+        _ => None,
+    };
+    Header {
+        alg,
+        kid: string(members.kid),
+        typ: string(members.typ),
+        cty: string(members.cty),
+    }
+}
+
+/// A member as found, borrowed: `Err(())` if it is not a string.
+fn found<S: AsRef<str>, E>(member: &Option<Result<S, E>>) -> Option<Result<&str, ()>> {
+    member
+        .as_ref()
+        .map(|value| value.as_ref().map(AsRef::as_ref).map_err(drop))
+}
+
+/// The header members the rules look at, as found: `Err(())` for a member that is
+/// not a string.
+struct HeaderFound<'a> {
+    alg: Option<Result<&'a str, ()>>,
+    kid: Option<Result<&'a str, ()>>,
+    typ: Option<Result<&'a str, ()>>,
+    cty: Option<Result<&'a str, ()>>,
+    crit: bool,
+    b64: bool,
+}
+
+/// The header rules, in their fixed order, whichever reader found the members.
+fn header_rules(found: HeaderFound<'_>, kind: TokenKind) -> Result<Alg, Error> {
+    let alg = match found.alg {
         None => {
             return Err(Error::UnsupportedAlg {
                 alg: Shown::new("(missing)"),
             });
         }
-        Some(Err(_)) => {
+        Some(Err(())) => {
             return Err(Error::UnsupportedAlg {
                 alg: Shown::new("(not a string)"),
             });
         }
         Some(Ok(name)) => name.parse::<Alg>()?,
     };
-    if raw.crit {
+    if found.crit {
         return Err(Error::CritNotSupported);
     }
-    if raw.b64 {
+    if found.b64 {
         return Err(Error::B64NotSupported);
     }
-    let string = |value: Option<Result<String, &'static str>>, name| match value {
-        None => Ok(None),
-        Some(Ok(s)) => Ok(Some(s)),
-        Some(Err(_)) => Err(Error::InvalidHeader { name }),
-    };
-    let cty = string(raw.cty, "cty")?;
-    if let Some(cty) = &cty
+    fn string<'a>(value: Option<Result<&'a str, ()>>, name: &'static str) -> Result<Option<&'a str>, Error> {
+        match value {
+            None => Ok(None),
+            Some(Ok(s)) => Ok(Some(s)),
+            Some(Err(())) => Err(Error::InvalidHeader { name }),
+        }
+    }
+    let cty = string(found.cty, "cty")?;
+    if let Some(cty) = cty
         && (cty.eq_ignore_ascii_case("JWT") || cty.eq_ignore_ascii_case("application/jwt"))
     {
         return Err(Error::NestedJwt {
             cty: Shown::new(cty),
         });
     }
-    let typ = string(raw.typ, "typ")?;
-    if !kind.accepts_typ(typ.as_deref()) {
+    let typ = string(found.typ, "typ")?;
+    if !kind.accepts_typ(typ) {
         return Err(Error::TypNotAllowed {
-            typ: Shown::new(typ.as_deref().unwrap_or("(none)")),
+            typ: Shown::new(typ.unwrap_or("(none)")),
             expected: kind.typ_expectation(),
         });
     }
-    let kid = string(raw.kid, "kid")?;
-    Ok(Header { alg, kid, typ, cty })
+    string(found.kid, "kid")?;
+    Ok(alg)
 }
 
 struct HeaderSeed<'c> {
@@ -294,6 +460,17 @@ mod tests {
     #[test]
     fn base64_is_strict() {
         let ok = |s: &str| decode(Part::Payload, s).is_ok();
+        let ok_in_slot = |s: &str| {
+            let mut slot = vec![0; decoded_len(s)];
+            decode_into_slot(Part::Payload, s, &mut slot).is_ok()
+        };
+        for s in [
+            "eyJhIjoxfQ", "eyJhIjoxfQ==", "eyJhIjox fQ", "eyJhIjoxfQ\n", "eyJhIjoxfQ+/",
+            "QQ", "QR", "Q", "", "a.b", "ab.c", "abc.", "abcd.",
+        ] {
+            assert_eq!(ok(s), ok_in_slot(s), "{s:?}");
+        }
+        assert!(!ok_in_slot("abc."), "a dot fails decoding (a fourth part)");
         assert!(ok("eyJhIjoxfQ"));
         assert!(!ok("eyJhIjoxfQ=="), "padding");
         assert!(!ok("eyJhIjox fQ"), "whitespace");

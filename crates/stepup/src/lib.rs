@@ -91,7 +91,11 @@
 //! - Header and payload are UTF-8 JSON objects without duplicated member names.
 //! - `alg` must be allowed and fit the key; `none` never is; `crit` and `b64` are refused;
 //!   `jwk`/`jku`/`x5u`/`x5c` in a header are ignored. RSA keys need 2048 bits, HMAC
-//!   secrets the hash length.
+//!   secrets the hash length. On an Ed25519 key, `EdDSA` and `Ed25519` (RFC 9864) are
+//!   one algorithm, whichever the JWK's `alg` names.
+//! - Bounded work per token: a JWK Set holds at most 100 usable keys, and a token is
+//!   checked against at most 4 keys (without `kid`, or with a `kid` several keys share);
+//!   a token that fits more is refused unchecked ([`Limits`]).
 //! - Claims: `iss` exact, `sub` present, `aud` contains the client id, `azp` when several
 //!   audiences, `exp`/`iat` required, `nbf` honoured, leeway 60 s, `nonce` when expected.
 //! - Step-up: by default `amr` must be an array containing `"mfa"`.
@@ -119,10 +123,12 @@ mod policy;
 mod profile;
 #[cfg(feature = "remote")]
 mod remote;
+mod scan;
 mod sign;
 mod time;
 mod token_cache;
 mod validate;
+mod verified;
 mod verifier;
 
 pub use alg::{Alg, AlgSet, KeyFamily};
@@ -174,6 +180,35 @@ pub mod __private {
             let _ = crate::verifier::decode_unverified(text);
             let _ = crate::claims::parse(input, 64);
             let _ = crate::jws::parse_header(input, 64);
+            let _ = crate::scan::claims(text, 64);
+            let _ = crate::scan::header(text, 64);
+        }
+    }
+
+    /// Reads arbitrary input as a header and as a payload with the scanner of the hot
+    /// path and with the serde_json reader it replaced, at nesting limits 1, 4 and 64;
+    /// then verifies it as a token, and verifies a correctly signed token whose header
+    /// is the input up to its first newline and whose payload is the rest, both with
+    /// the verifier and with its steps as they were before the scanner. Panics where
+    /// they disagree (acceptance, values, error codes).
+    pub fn fuzz_differential(input: &[u8]) {
+        static VERIFIER: std::sync::OnceLock<Option<crate::Verifier>> =
+            std::sync::OnceLock::new();
+        if let Err(disagreement) = crate::scan::compare(input, &[1, 4, 64]) {
+            panic!("scanner and serde reader disagree: {disagreement}");
+        }
+        let Some(verifier) = VERIFIER.get_or_init(crate::scan::hs256_verifier) else {
+            return;
+        };
+        let now = crate::UnixTime::from_secs(1_700_000_000);
+        let newline = input.iter().position(|&b| b == b'\n').unwrap_or(input.len());
+        let (header, payload) = input.split_at(newline);
+        let signed = crate::scan::hs256_token(header, payload.get(1..).unwrap_or_default());
+        let tokens = [std::str::from_utf8(input).ok(), Some(signed.as_str())];
+        for token in tokens.into_iter().flatten() {
+            if let Err(disagreement) = crate::scan::compare_token(verifier, token, now) {
+                panic!("verifier and its previous steps disagree: {disagreement}");
+            }
         }
     }
 
@@ -201,6 +236,36 @@ pub mod __private {
         if let Ok(text) = std::str::from_utf8(input) {
             let _ = crate::KeySet::from_jwks(text);
             let _ = crate::KeySet::from_public_key(text);
+        }
+    }
+
+    /// Runs what `discover` does with a fetched discovery document on arbitrary
+    /// input: the first line is the issuer, the rest the document. Panics only if
+    /// an accepted endpoint fails the URL check `ProviderMetadata::new` makes.
+    #[cfg(feature = "remote")]
+    pub fn fuzz_discovery(input: &[u8]) {
+        use crate::remote::discovery::{discovery_url, metadata_from, parse_document};
+        let Some(at) = input.iter().position(|&b| b == b'\n') else {
+            return;
+        };
+        let (Ok(issuer), body) = (std::str::from_utf8(&input[..at]), &input[at + 1..]) else {
+            return;
+        };
+        let Ok(url) = discovery_url(issuer) else {
+            return;
+        };
+        let Ok(document) = parse_document(body, &url, issuer) else {
+            return;
+        };
+        if let Ok(found) = metadata_from(&document, &url, issuer) {
+            let again = crate::ProviderMetadata::new(
+                found.issuer.clone(),
+                found.authorization_endpoint.clone(),
+                found.token_endpoint.clone(),
+                found.jwks_uri.clone(),
+                found.end_session_endpoint.clone(),
+            );
+            assert_eq!(again.ok(), Some(found));
         }
     }
 }

@@ -2,8 +2,9 @@
 
 use std::fmt;
 
-use crate::claims::{Claims, StepUpClaim};
+use crate::claims::{Claims, StepUpFacts};
 use crate::time::UnixTime;
+use crate::verified::VerifiedToken;
 use crate::verifier::DEFAULT_LEEWAY;
 
 /// How the `amr` and `acr` requirements combine.
@@ -126,25 +127,30 @@ impl Policy {
 
     /// Decides whether the (already verified) claims satisfy the policy at `now`.
     pub fn decide(&self, claims: &Claims, now: UnixTime) -> Decision {
+        self.decide_on(claims, now)
+    }
+
+    /// Decides on a verified token as [`decide`](Self::decide) does on its
+    /// [`claims`](VerifiedToken::claims), reading them in place (without building
+    /// the owned [`Claims`]): what [`Verifier::check`](crate::Verifier::check) does.
+    pub fn decide_token(&self, token: &VerifiedToken, now: UnixTime) -> Decision {
+        self.decide_on(&token.claims_view(), now)
+    }
+
+    fn decide_on(&self, claims: &impl StepUpFacts, now: UnixTime) -> Decision {
         let mut amr_missing = Vec::new();
-        let amr_values = claims.amr.value().map(Vec::as_slice).unwrap_or_default();
         for required in &self.required_amr {
             // RFC 8176 values are case-sensitive: "MFA" is not "mfa".
-            if !amr_values.iter().any(|value| value == required) {
+            if !claims.has_amr(required) {
                 amr_missing.push(Missing::Amr(required.clone()));
             }
         }
         let mut acr_missing = Vec::new();
-        if !self.accepted_acr.is_empty() {
-            let accepted = match &claims.acr {
-                StepUpClaim::Present(acr) => self.accepted_acr.contains(acr),
-                _ => false,
-            };
-            if !accepted {
-                acr_missing.push(Missing::Acr);
-            }
+        if !self.accepted_acr.is_empty() && !claims.acr_in(&self.accepted_acr) {
+            acr_missing.push(Missing::Acr);
         }
         let mut missing = match self.combine {
+            _ if amr_missing.is_empty() && acr_missing.is_empty() => Vec::new(),
             Combine::All => [amr_missing, acr_missing].concat(),
             Combine::Any => {
                 // A side with no requirement is no alternative: `Any` with an empty acr
@@ -160,8 +166,8 @@ impl Policy {
             }
         };
         if let Some(max_age) = self.max_auth_age {
-            match &claims.auth_time {
-                StepUpClaim::Present(auth_time) => {
+            match claims.auth_time() {
+                Some(auth_time) => {
                     let age = now.as_secs() as f64 - auth_time.as_f64();
                     if age < -(self.leeway as f64) {
                         // A login in the future (beyond the leeway) would stay "fresh"
@@ -172,7 +178,7 @@ impl Policy {
                         missing.push(Missing::FreshLogin);
                     }
                 }
-                _ => missing.push(Missing::AuthTime),
+                None => missing.push(Missing::AuthTime),
             }
         }
         let reason = if missing
@@ -375,6 +381,7 @@ impl Challenge {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::claims::StepUpClaim;
     use crate::time::NumericDate;
 
     fn claims(amr: StepUpClaim<Vec<String>>) -> Claims {

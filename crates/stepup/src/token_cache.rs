@@ -17,7 +17,7 @@ use std::hash::BuildHasher;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use crate::verifier::VerifiedToken;
+use crate::verified::VerifiedToken;
 
 /// Size bounds of a verified-token cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,7 +159,7 @@ impl TokenCache {
         generation: u64,
         leeway: u64,
     ) {
-        let Some(exp) = verified.claims().exp else {
+        let Some(exp) = verified.claims_view().exp() else {
             return;
         };
         let size = token.len() + verified.payload_json().len() + OVERHEAD;

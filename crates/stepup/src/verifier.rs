@@ -2,22 +2,39 @@
 
 use std::sync::Arc;
 
-use serde::de::DeserializeOwned;
-
 use crate::alg::{Alg, AlgSet};
-use crate::claims::{self, Claims};
+use crate::claims::ClaimsView;
 use crate::error::{Error, Part, Shown};
-use crate::jws::{self, Header, TokenKind};
+use crate::jws::{self, TokenKind};
 use crate::key::KeySet;
 use crate::policy::{Decision, Policy};
+use crate::scan::{self, Member};
 use crate::time::UnixTime;
 use crate::token_cache::{TokenCache, TokenCacheSettings, TokenCacheStats};
 use crate::validate;
+pub use crate::verified::VerifiedToken;
 
 /// Default leeway for clock skew, in seconds (DESIGN.md §3).
 pub const DEFAULT_LEEWAY: u64 = 60;
 
-/// Bounds on the work one token may cause.
+/// Bounds on the work one token, and one key set, may cause.
+///
+/// With the defaults, a token costs at most four signature checks however it is
+/// made and whatever key set it meets:
+///
+/// ```
+/// use stepup::{KeySet, Limits, Secret, Verifier};
+///
+/// let keys = KeySet::from_secret(&Secret::new("this-client-secret-is-32-bytes!!"))?;
+/// let verifier = Verifier::builder("https://login.example.com", "my-app", keys)
+///     .with_limits(Limits {
+///         max_keys: 20,
+///         max_signature_attempts: 2,
+///         ..Limits::default()
+///     })
+///     .build()?;
+/// # Ok::<(), stepup::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Longest token accepted, in bytes. Default 64 KiB: ID tokens are a few KiB at most.
@@ -25,13 +42,33 @@ pub struct Limits {
     /// Deepest JSON nesting accepted in header and payload (top-level object = 1).
     /// Default 64; at most 100, below serde_json's own recursion limit.
     pub max_json_depth: usize,
+    /// Most usable keys a JWK Set may hold; a larger set is refused as a whole
+    /// (`too_many_keys` when the verifier is built; from a JWKS URL, a failed fetch,
+    /// `jwks_invalid`, and the last good set stays in use). Default 100: providers
+    /// publish a handful (two or three around a rotation, a dozen at the most), and
+    /// a set of thousands only adds work to every verification. At least 1.
+    pub max_keys: usize,
+    /// Most signature checks one token may cost. A token is checked against every
+    /// key of the set that fits its `kid` and `alg` (every compatible key when it has
+    /// no `kid`); when more keys fit than this, none is tried and the token fails
+    /// with `too_many_candidate_keys`. Default 4: a token without `kid` still
+    /// verifies against a set of a few keys (current, next and previous around a
+    /// rotation), and no token costs more than four verifications. At least 1.
+    pub max_signature_attempts: usize,
 }
+
+/// Default [`Limits::max_keys`].
+const DEFAULT_MAX_KEYS: usize = 100;
+/// Default [`Limits::max_signature_attempts`].
+const DEFAULT_MAX_SIGNATURE_ATTEMPTS: usize = 4;
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
             max_token_len: 64 * 1024,
             max_json_depth: 64,
+            max_keys: DEFAULT_MAX_KEYS,
+            max_signature_attempts: DEFAULT_MAX_SIGNATURE_ATTEMPTS,
         }
     }
 }
@@ -115,7 +152,9 @@ impl VerifierBuilder {
         self
     }
 
-    /// Size and depth limits. Default [`Limits::default`].
+    /// Size, depth, key-set and signature-check limits. Default [`Limits::default`]:
+    /// tokens up to 64 KiB, JSON 64 levels deep, at most 100 keys in the key set and
+    /// 4 signature checks per token.
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
@@ -133,10 +172,12 @@ impl VerifierBuilder {
     ///
     /// # Errors
     /// `invalid_config` for an empty issuer or client id, out-of-range limits or leeway;
+    /// `too_many_keys` for a key set with more usable keys than [`Limits::max_keys`];
     /// `alg_unusable` for an allowed algorithm no key can use; `no_usable_key` if the
     /// keys permit no algorithm.
     pub fn build(self) -> Result<Verifier, Error> {
         check_settings(&self.issuer, &self.client_id, self.leeway, self.limits)?;
+        self.keys.check_size(self.limits.max_keys)?;
         let permitted = self.keys.algorithms();
         let allowed = match self.algorithms {
             None => permitted,
@@ -201,6 +242,16 @@ pub(crate) fn check_settings(
     }
     if limits.max_token_len == 0 {
         return Err(Error::config("max token length must be positive"));
+    }
+    if limits.max_keys == 0 {
+        return Err(Error::config(
+            "the most keys per key set (Limits::max_keys) must be at least 1",
+        ));
+    }
+    if limits.max_signature_attempts == 0 {
+        return Err(Error::config(
+            "the most signature checks per token (Limits::max_signature_attempts) must be at least 1",
+        ));
     }
     if leeway > 86_400 {
         return Err(Error::config(format!(
@@ -274,7 +325,7 @@ impl Verifier {
         now: UnixTime,
     ) -> Result<(VerifiedToken, Decision), Error> {
         let verified = self.verify(token, now)?;
-        let decision = policy.decide(verified.claims(), now);
+        let decision = policy.decide_token(&verified, now);
         Ok((verified, decision))
     }
 
@@ -310,6 +361,11 @@ impl Verifier {
             .as_ref()
             .map(TokenCache::stats)
             .unwrap_or_default()
+    }
+
+    /// The settings, for checks that run the verification steps themselves.
+    pub(crate) fn config(&self) -> &Config {
+        &self.inner.config
     }
 
     fn verify_inner(
@@ -348,7 +404,7 @@ pub(crate) fn verify_cached(
         return verify_token(config, keys, token, now, None);
     }
     if let Some(hit) = cache.get(token, generation, now.as_secs()) {
-        return match validate::claims(config, hit.claims(), now, None) {
+        return match validate::claims(config, hit.claims_view(), now, None) {
             Ok(()) => Ok(hit),
             Err(error) => {
                 log_rejection(&error);
@@ -384,35 +440,55 @@ fn verify_steps(
     nonce: Option<&str>,
 ) -> Result<VerifiedToken, Error> {
     let limits = config.limits;
+    let depth = limits.max_json_depth;
     // Form: exactly three canonical base64url parts within the size limit.
-    let parts = jws::split(token, limits.max_token_len)?;
-    let mut buffer = Vec::with_capacity(parts.header.len());
-    jws::decode_into(Part::Header, parts.header, &mut buffer)?;
-    let header = jws::check_header(
-        jws::parse_header(&buffer, limits.max_json_depth)?,
-        config.kind,
-    )?;
-    // The payload is decoded (canonical check) before the signature, parsed after it.
-    let payload = jws::decode(Part::Payload, parts.payload)?;
-    verify_signature(config, keys, &header, &parts, &mut buffer)?;
-    let claims = claims::parse(&payload, limits.max_json_depth)?;
-    validate::claims(config, &claims, now, nonce)?;
-    Ok(VerifiedToken {
-        header,
-        claims,
-        payload,
-    })
+    let parts = jws::split_at_dots(token, limits.max_token_len)?;
+    // One buffer holds the three decoded parts, each in a slot of its exact length;
+    // the header and payload stay in it as the verified token's text.
+    let lens = [parts.header, parts.payload, parts.signature].map(jws::decoded_len);
+    let mut buffer = vec![0u8; lens[0] + lens[1] + lens[2]];
+    // Cannot panic: the buffer is as long as the three slots together.
+    let (header_slot, rest) = buffer.split_at_mut(lens[0]);
+    let (payload_slot, signature_slot) = rest.split_at_mut(lens[1]);
+    // The payload and signature are decoded first: a dot in the payload (a fourth
+    // part) fails decoding and is reported as the part count, before anything else;
+    // any other failure to decode them waits for its turn.
+    let payload = jws::decode_into_slot(Part::Payload, parts.payload, payload_slot);
+    let signature = jws::decode_into_slot(Part::Signature, parts.signature, signature_slot);
+    if payload.is_err() {
+        jws::extra_parts(&parts)?;
+    }
+    jws::check_nonempty(&parts)?;
+    let header_bytes = jws::decode_into_slot(Part::Header, parts.header, header_slot)?;
+    let header_text = scan::utf8(Part::Header, header_bytes)?;
+    let header = scan::header(header_text, depth)?;
+    let alg = jws::check_members(&header, header_text, config.kind)?;
+    // The payload is canonical base64url (checked before the signature), read after it.
+    payload?;
+    let kid = match header.kid {
+        Some(Member::Text(kid)) => Some(kid.read(header_text)),
+        _ => None,
+    };
+    verify_signature(config, keys, alg, kid.as_deref(), &parts, signature)?;
+    buffer.truncate(lens[0] + lens[1]);
+    // The header is UTF-8 already, so a failure here is the payload's.
+    let text = String::from_utf8(buffer).map_err(|_| scan::not_utf8(Part::Payload))?;
+    let payload = text.get(lens[0]..).unwrap_or_default();
+    let claims = scan::claims(payload, depth)?;
+    validate::claims(config, ClaimsView::new(payload, &claims), now, nonce)?;
+    Ok(VerifiedToken::new(text, lens[0], alg, header, claims))
 }
 
-/// Checks `alg` against the allow-list and the keys, then the signature.
-fn verify_signature(
+/// Checks `alg` against the allow-list and the keys, then the signature (whose
+/// decoding error, if any, counts only after the allow-list).
+pub(crate) fn verify_signature(
     config: &Config,
     keys: &KeySet,
-    header: &Header,
+    alg: Alg,
+    kid: Option<&str>,
     parts: &jws::Compact<'_>,
-    buffer: &mut Vec<u8>,
+    signature: Result<&[u8], Error>,
 ) -> Result<(), Error> {
-    let alg = header.alg;
     // RFC 8725 §3.1: the algorithm must be allowed and match the key's type.
     if !config.allowed.contains(alg) {
         return Err(Error::AlgNotAllowed {
@@ -420,55 +496,40 @@ fn verify_signature(
             allowed: config.allowed.to_string(),
         });
     }
-    jws::decode_into(Part::Signature, parts.signature, buffer)?;
-    let mut candidates = keys.candidates(alg, header.kid.as_deref()).peekable();
-    if candidates.peek().is_none() {
-        return Err(Error::KeyNotFound {
-            kid: Shown::new(header.kid.as_deref().unwrap_or("(none)")),
-            alg: alg.name(),
-        });
+    let signature = signature?;
+    // Counted before any is tried (up to one past the limit: the set may be large),
+    // so that no token costs more than `max_signature_attempts` checks, and whether
+    // a token is refused does not depend on the order of the keys.
+    let max = config.limits.max_signature_attempts;
+    match keys
+        .candidates(alg, kid)
+        .take(max.saturating_add(1))
+        .count()
+    {
+        0 => {
+            return Err(Error::KeyNotFound {
+                kid: Shown::new(kid.unwrap_or("(none)")),
+                alg: alg.name(),
+            });
+        }
+        found if found > max => {
+            return Err(Error::TooManyCandidateKeys {
+                kid: kid.map(Shown::new),
+                alg: alg.name(),
+                candidates: keys.candidates(alg, kid).count(),
+                max,
+            });
+        }
+        _ => {}
     }
     let mut last = "no key matched";
-    for key in candidates {
-        match key.verify(alg, parts.signing_input, buffer) {
+    for key in keys.candidates(alg, kid) {
+        match key.verify(alg, parts.signing_input, signature) {
             Ok(()) => return Ok(()),
             Err(reason) => last = reason,
         }
     }
     Err(Error::InvalidSignature { reason: last })
-}
-
-/// A token whose signature and claims have been verified.
-#[derive(Debug, Clone)]
-pub struct VerifiedToken {
-    header: Header,
-    claims: Claims,
-    payload: Vec<u8>,
-}
-
-impl VerifiedToken {
-    /// The protected header.
-    pub fn header(&self) -> &Header {
-        &self.header
-    }
-
-    /// The standard claims.
-    pub fn claims(&self) -> &Claims {
-        &self.claims
-    }
-
-    /// The payload JSON as verified (UTF-8, strict).
-    pub fn payload_json(&self) -> &[u8] {
-        &self.payload
-    }
-
-    /// Deserializes the payload into the caller's own claims type.
-    ///
-    /// # Errors
-    /// `invalid_json` if the payload does not fit `T`.
-    pub fn deserialize_claims<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_slice(&self.payload).map_err(|e| Error::json(Part::Payload, &e))
-    }
 }
 
 /// Parses a token's header and claims without verifying anything (for `stepup decode`

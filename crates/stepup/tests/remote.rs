@@ -18,8 +18,8 @@ use axum::extract::State;
 use axum::http::{Response, Uri};
 use serde_json::{Value, json};
 use stepup::{
-    Alg, CacheSettings, ErrorClass, FetchSettings, KeyKind, KeySource, Policy, RemoteVerifier,
-    SigningKey, UnixTime, fetch_key_set, fetch_key_set_blocking, generate_key,
+    Alg, CacheSettings, ErrorClass, FetchSettings, KeyKind, KeySource, Limits, Policy,
+    RemoteVerifier, SigningKey, UnixTime, fetch_key_set, fetch_key_set_blocking, generate_key,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -983,6 +983,126 @@ async fn outage_with_garbage_or_timeouts_keeps_the_last_good_set() {
         );
         assert!(verifier.verify(&token, now()).await.is_ok());
         assert_eq!(verifier.stats().keys_in_use, 1);
+    }
+}
+
+/// `signer`'s public key `count` times, under the kids `kid(i)` (or none).
+fn copies(signer: &Signer, count: usize, kid: impl Fn(usize) -> Option<String>) -> Value {
+    let keys: Vec<Value> = (0..count)
+        .map(|i| {
+            let mut jwk = signer.jwk.clone();
+            let object = jwk.as_object_mut().unwrap();
+            object.remove("kid");
+            if let Some(kid) = kid(i) {
+                object.insert("kid".into(), json!(kid));
+            }
+            jwk
+        })
+        .collect();
+    json!({ "keys": keys })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jwks_over_the_key_limit_is_refused_like_any_unusable_answer() {
+    let server = Server::start().await;
+    let signer = Signer::new();
+    let numbered = |i: usize| Some(format!("k{i}"));
+    let url = server.url("/jwks");
+    server.set("/jwks", Reply::json(&copies(&signer, 101, numbered)));
+    // At startup: the build fails as for a provider serving garbage.
+    let error = build(ISSUER, KeySource::JwksUrl(url.clone()), quick_cache())
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "jwks_invalid");
+    assert_eq!(error.class(), ErrorClass::Unavailable);
+    let message = error.to_string();
+    assert!(message.contains(&url), "{message}");
+    assert!(
+        message.contains("too many keys: the JWK Set has more than 100 usable keys (it lists 101)"),
+        "{message}"
+    );
+    // The limit is the verifier's `Limits::max_keys`.
+    let roomy = RemoteVerifier::builder(ISSUER, CLIENT, KeySource::JwksUrl(url.clone()))
+        .with_fetch_settings(quick_fetch())
+        .with_cache_settings(quick_cache())
+        .with_limits(Limits {
+            max_keys: 101,
+            ..Limits::default()
+        })
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(roomy.stats().keys_in_use, 101);
+
+    // Later: a refresh that brings too many keys keeps the last good set.
+    server.set("/jwks", Reply::json(&copies(&signer, 2, numbered)));
+    let verifier = build(ISSUER, KeySource::JwksUrl(url), quick_cache())
+        .await
+        .unwrap();
+    server.set("/jwks", Reply::json(&copies(&signer, 1_000, numbered)));
+    let error = verifier.refresh().await.unwrap_err();
+    assert_eq!(error.code(), "jwks_invalid");
+    assert!(error.to_string().contains("too many keys"), "{error}");
+    let stats = verifier.stats();
+    assert_eq!(stats.keys_in_use, 2);
+    assert_eq!(
+        stats.last_error.as_ref().map(stepup::Error::code),
+        Some("jwks_invalid")
+    );
+    let token = signer.token_with_kid(ISSUER, Some("k1"));
+    assert!(verifier.verify(&token, now()).await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_fitting_too_many_keys_is_refused_without_a_refetch() {
+    let server = Server::start().await;
+    let signer = Signer::new();
+    server.set("/jwks", Reply::json(&copies(&signer, 5, |_| None)));
+    let verifier = build(
+        ISSUER,
+        KeySource::JwksUrl(server.url("/jwks")),
+        quick_cache(),
+    )
+    .await
+    .unwrap();
+    let token = signer.token_with_kid(ISSUER, None);
+    let error = verifier.verify(&token, now()).await.unwrap_err();
+    assert_eq!(error.code(), "too_many_candidate_keys");
+    assert_eq!(error.class(), ErrorClass::Token);
+    assert_eq!(server.hits("/jwks"), 1);
+    assert_eq!(verifier.stats().unknown_kid_refetches, 0);
+    // Four fitting keys are all tried.
+    server.set("/jwks", Reply::json(&copies(&signer, 4, |_| None)));
+    verifier.refresh().await.unwrap();
+    assert!(verifier.verify(&token, now()).await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc_9864_names_fit_keys_published_under_the_other_name() {
+    let server = Server::start().await;
+    let generated = generate_key(KeyKind::Ed25519).unwrap();
+    let pem = std::str::from_utf8(generated.private_pem.expose()).unwrap();
+    for (published, token_alg) in [("EdDSA", Alg::Ed25519), ("Ed25519", Alg::EdDSA)] {
+        let mut jwks = generated.jwks.clone();
+        jwks["keys"][0]["alg"] = json!(published);
+        server.set("/jwks", Reply::json(&jwks));
+        let verifier = build(
+            ISSUER,
+            KeySource::JwksUrl(server.url("/jwks")),
+            quick_cache(),
+        )
+        .await
+        .unwrap();
+        let token = SigningKey::from_pem(pem, Some(token_alg))
+            .unwrap()
+            .with_kid(generated.kid.clone())
+            .sign(&claims(ISSUER))
+            .unwrap();
+        assert_eq!(
+            code(verifier.verify(&token, now()).await),
+            "ok",
+            "JWK alg {published}, token alg {token_alg}"
+        );
     }
 }
 

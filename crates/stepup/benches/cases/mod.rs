@@ -2,27 +2,69 @@
 //! `examples/instructions.rs` (instruction counts under callgrind): one Auth0-style ID
 //! token per algorithm, stepup's verifier, the raw aws-lc-rs primitive on the same
 //! bytes, and jsonwebtoken 12 with equivalent validation.
+//!
+//! The tokens are signed once and committed (`tokens.json`, written by
+//! `examples/bench_tokens.rs`): ECDSA and RSA-PSS signatures are randomized, and
+//! verifying a fresh one costs a different number of instructions each run.
+
+// Three binaries include this file and each uses a part of it.
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 
 use aws_lc_rs::{hmac, signature};
 use serde_json::json;
-use stepup::{Alg, KeySet, Secret, SigningKey, Verifier};
+use stepup::{Alg, KeySet, Secret, Verifier};
 
 pub(crate) const ISS: &str = "https://stepup-demo.eu.auth0.com/";
 pub(crate) const AUD: &str = "3Xz9qLmWn2Rb7TcVpK4sHdYgJ8fE1uAo";
 pub(crate) const IAT: i64 = 1_767_225_600;
-const SECRET: &str = "Kq8vX2nR5tW9yB3mF6hJ1pL4sD7gA0cZ-example-client-secret";
+pub(crate) const SECRET: &str = "Kq8vX2nR5tW9yB3mF6hJ1pL4sD7gA0cZ-example-client-secret";
 
-fn key(name: &str) -> String {
+/// The algorithms of the cases, in the order the benches report them.
+pub(crate) const ALGS: [Alg; 7] = [
+    Alg::HS256,
+    Alg::RS256,
+    Alg::PS256,
+    Alg::ES256,
+    Alg::ES384,
+    Alg::ES512,
+    Alg::EdDSA,
+];
+
+/// A committed key file of `tests/vectors/keys`.
+pub(crate) fn key(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/vectors/keys")
         .join(name);
     std::fs::read_to_string(path).unwrap()
 }
 
-/// Claims shaped like an Auth0 ID token after MFA.
-fn claims() -> serde_json::Value {
+/// The private and public key files of an asymmetric case.
+pub(crate) fn key_files(alg: Alg) -> (&'static str, &'static str) {
+    match alg {
+        Alg::RS256 | Alg::PS256 => ("rsa-2048.private.pem", "rsa-2048.public.pem"),
+        Alg::ES256 => ("ec-p256.private.pem", "ec-p256.public.pem"),
+        Alg::ES384 => ("ec-p384.private.pem", "ec-p384.public.pem"),
+        Alg::ES512 => ("ec-p521.private.pem", "ec-p521.public.pem"),
+        _ => ("ed25519.private.pem", "ed25519.public.pem"),
+    }
+}
+
+/// The committed token of the case for `alg`.
+fn token(alg: Alg) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/cases/tokens.json");
+    let text = std::fs::read_to_string(&path)
+        .expect("benches/cases/tokens.json: run `cargo run -p stepup --example bench_tokens`");
+    let file: serde_json::Value = serde_json::from_str(&text).unwrap();
+    file["tokens"][alg.name()]
+        .as_str()
+        .unwrap_or_else(|| panic!("tokens.json has no {alg} token"))
+        .to_owned()
+}
+
+/// Claims shaped like an Auth0 ID token after MFA (what `tokens.json` holds).
+pub(crate) fn claims() -> serde_json::Value {
     json!({
         "nickname": "alice.example",
         "name": "alice@example.com",
@@ -54,74 +96,62 @@ pub(crate) struct Case {
 }
 
 pub(crate) fn case(alg: Alg) -> Case {
-    let (signer, keys, raw, jwt): (SigningKey, KeySet, Raw, Option<jsonwebtoken::DecodingKey>) =
-        match alg {
-            Alg::HS256 => {
-                let secret = Secret::new(SECRET);
-                let mac = hmac::Key::new(hmac::HMAC_SHA256, SECRET.as_bytes());
-                (
-                    SigningKey::from_secret(&secret, alg).unwrap(),
-                    KeySet::from_secret(&secret).unwrap(),
-                    Box::new(move |m: &[u8], s: &[u8]| hmac::verify(&mac, m, s).is_ok()),
-                    Some(jsonwebtoken::DecodingKey::from_secret(SECRET.as_bytes()).unwrap()),
-                )
-            }
-            _ => {
-                let (private, public) = match alg {
-                    Alg::RS256 | Alg::PS256 => ("rsa-2048.private.pem", "rsa-2048.public.pem"),
-                    Alg::ES256 => ("ec-p256.private.pem", "ec-p256.public.pem"),
-                    Alg::ES384 => ("ec-p384.private.pem", "ec-p384.public.pem"),
-                    Alg::ES512 => ("ec-p521.private.pem", "ec-p521.public.pem"),
-                    _ => ("ed25519.private.pem", "ed25519.public.pem"),
-                };
-                let public_pem = key(public);
-                let spki = pem::parse(&public_pem).unwrap().into_contents();
-                let algorithm: &'static dyn signature::VerificationAlgorithm = match alg {
-                    Alg::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
-                    Alg::PS256 => &signature::RSA_PSS_2048_8192_SHA256,
-                    Alg::ES256 => &signature::ECDSA_P256_SHA256_FIXED,
-                    Alg::ES384 => &signature::ECDSA_P384_SHA384_FIXED,
-                    Alg::ES512 => &signature::ECDSA_P521_SHA512_FIXED,
-                    _ => &signature::ED25519,
-                };
-                // The raw primitive at its fastest: the key parsed once (RSA from its
-                // SPKI, ECDSA from its uncompressed point, which aws-lc verifies with
-                // fewer instructions than a key parsed from SPKI), or the 32 key bytes
-                // handed straight to Ed25519 (aws-lc's quickest path).
-                let key_bytes = match alg {
-                    Alg::ES256 => &spki[spki.len() - 65..],
-                    Alg::ES384 => &spki[spki.len() - 97..],
-                    Alg::ES512 => &spki[spki.len() - 133..],
-                    _ => &spki[..],
-                };
-                let parsed = signature::ParsedPublicKey::new(algorithm, key_bytes).unwrap();
-                let ed25519_raw = (alg == Alg::EdDSA).then(|| spki[spki.len() - 32..].to_vec());
-                let jwt_key = match alg {
-                    Alg::RS256 | Alg::PS256 => Some(
-                        jsonwebtoken::DecodingKey::from_rsa_pem(public_pem.as_bytes()).unwrap(),
-                    ),
-                    Alg::ES256 | Alg::ES384 => {
-                        Some(jsonwebtoken::DecodingKey::from_ec_pem(public_pem.as_bytes()).unwrap())
-                    }
-                    Alg::ES512 => None, // jsonwebtoken has no ES512
-                    _ => {
-                        Some(jsonwebtoken::DecodingKey::from_ed_pem(public_pem.as_bytes()).unwrap())
-                    }
-                };
-                (
-                    SigningKey::from_pem(&key(private), Some(alg)).unwrap(),
-                    KeySet::from_public_key(&public_pem).unwrap(),
-                    Box::new(move |m: &[u8], s: &[u8]| match &ed25519_raw {
-                        Some(raw) => signature::UnparsedPublicKey::new(&signature::ED25519, raw)
-                            .verify(m, s)
-                            .is_ok(),
-                        None => parsed.verify_sig(m, s).is_ok(),
-                    }),
-                    jwt_key,
-                )
-            }
-        };
-    let token = signer.with_kid("k1").sign(&claims()).unwrap();
+    let (keys, raw, jwt): (KeySet, Raw, Option<jsonwebtoken::DecodingKey>) = match alg {
+        Alg::HS256 => {
+            let secret = Secret::new(SECRET);
+            let mac = hmac::Key::new(hmac::HMAC_SHA256, SECRET.as_bytes());
+            (
+                KeySet::from_secret(&secret).unwrap(),
+                Box::new(move |m: &[u8], s: &[u8]| hmac::verify(&mac, m, s).is_ok()),
+                Some(jsonwebtoken::DecodingKey::from_secret(SECRET.as_bytes()).unwrap()),
+            )
+        }
+        _ => {
+            let public_pem = key(key_files(alg).1);
+            let spki = pem::parse(&public_pem).unwrap().into_contents();
+            let algorithm: &'static dyn signature::VerificationAlgorithm = match alg {
+                Alg::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+                Alg::PS256 => &signature::RSA_PSS_2048_8192_SHA256,
+                Alg::ES256 => &signature::ECDSA_P256_SHA256_FIXED,
+                Alg::ES384 => &signature::ECDSA_P384_SHA384_FIXED,
+                Alg::ES512 => &signature::ECDSA_P521_SHA512_FIXED,
+                _ => &signature::ED25519,
+            };
+            // The raw primitive at its fastest: the key parsed once (RSA from its
+            // SPKI, ECDSA from its uncompressed point, which aws-lc verifies with
+            // fewer instructions than a key parsed from SPKI), or the 32 key bytes
+            // handed straight to Ed25519 (aws-lc's quickest path).
+            let key_bytes = match alg {
+                Alg::ES256 => &spki[spki.len() - 65..],
+                Alg::ES384 => &spki[spki.len() - 97..],
+                Alg::ES512 => &spki[spki.len() - 133..],
+                _ => &spki[..],
+            };
+            let parsed = signature::ParsedPublicKey::new(algorithm, key_bytes).unwrap();
+            let ed25519_raw = (alg == Alg::EdDSA).then(|| spki[spki.len() - 32..].to_vec());
+            let jwt_key = match alg {
+                Alg::RS256 | Alg::PS256 => {
+                    Some(jsonwebtoken::DecodingKey::from_rsa_pem(public_pem.as_bytes()).unwrap())
+                }
+                Alg::ES256 | Alg::ES384 => {
+                    Some(jsonwebtoken::DecodingKey::from_ec_pem(public_pem.as_bytes()).unwrap())
+                }
+                Alg::ES512 => None, // jsonwebtoken has no ES512
+                _ => Some(jsonwebtoken::DecodingKey::from_ed_pem(public_pem.as_bytes()).unwrap()),
+            };
+            (
+                KeySet::from_public_key(&public_pem).unwrap(),
+                Box::new(move |m: &[u8], s: &[u8]| match &ed25519_raw {
+                    Some(raw) => signature::UnparsedPublicKey::new(&signature::ED25519, raw)
+                        .verify(m, s)
+                        .is_ok(),
+                    None => parsed.verify_sig(m, s).is_ok(),
+                }),
+                jwt_key,
+            )
+        }
+    };
+    let token = token(alg);
     let verifier = Verifier::builder(ISS, AUD, keys)
         .with_algorithms([alg])
         .build()
@@ -152,7 +182,6 @@ pub(crate) fn case(alg: Alg) -> Case {
 
 /// The claims jsonwebtoken deserializes: the same fields stepup reads.
 #[derive(serde::Deserialize)]
-#[allow(dead_code)]
 pub(crate) struct JwtClaims {
     iss: String,
     sub: String,

@@ -31,8 +31,10 @@ pub(super) fn parse_one(text: &str) -> Result<Key, Error> {
     }
 }
 
-/// Parses a JWK Set: usable keys, and the skipped ones with reasons.
-pub(super) fn parse_set(text: &str) -> Result<(Vec<Key>, Vec<SkippedKey>), Error> {
+/// Parses a JWK Set: usable keys, and the skipped ones with reasons. Stops with
+/// `too_many_keys` as soon as more than `max_keys` keys are usable, so that a huge
+/// set costs no more than `max_keys + 1` key parses.
+pub(super) fn parse_set(text: &str, max_keys: usize) -> Result<(Vec<Key>, Vec<SkippedKey>), Error> {
     let value = strict_json(text)?;
     let Some(Value::Array(entries)) = value.get("keys") else {
         return Err(Error::invalid_key(
@@ -48,7 +50,15 @@ pub(super) fn parse_set(text: &str) -> Result<(Vec<Key>, Vec<SkippedKey>), Error
             _ => Err(Error::invalid_key("a JWK must be a JSON object")),
         };
         match outcome {
-            Ok(Ok(key)) => keys.push(key),
+            Ok(Ok(key)) => {
+                keys.push(key);
+                if keys.len() > max_keys {
+                    return Err(Error::TooManyKeys {
+                        listed: entries.len(),
+                        max: max_keys,
+                    });
+                }
+            }
             Ok(Err(reason)) => skipped.push(SkippedKey {
                 kid,
                 reason: Error::NoUsableKey { reason },

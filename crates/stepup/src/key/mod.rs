@@ -62,7 +62,7 @@ impl Key {
     }
 
     fn permits(&self, alg: Alg) -> bool {
-        self.alg.is_none_or(|own| own == alg) && self.material.permits(alg)
+        self.alg.is_none_or(|own| own.published_for(alg)) && self.material.permits(alg)
     }
 
     pub(crate) fn verify(&self, alg: Alg, message: &[u8], sig: &[u8]) -> Result<(), &'static str> {
@@ -144,7 +144,8 @@ impl KeySet {
 
     /// A JWK Set (`{"keys":[…]}`). Keys that are not usable for verification
     /// (`oct`, `use` other than `sig`, weak, unsupported) are skipped and listed in
-    /// [`skipped`](Self::skipped).
+    /// [`skipped`](Self::skipped). A verifier built from the set refuses it if it has
+    /// more usable keys than [`Limits::max_keys`](crate::Limits) (default 100).
     ///
     /// ```
     /// use stepup::KeySet;
@@ -163,7 +164,15 @@ impl KeySet {
     /// # Errors
     /// `invalid_key` if the text is not a JWK Set, `no_usable_key` if no key is usable.
     pub fn from_jwks(text: &str) -> Result<Self, Error> {
-        let (keys, skipped) = jwk::parse_set(text)?;
+        // The verifier built from the set applies its own `Limits::max_keys`.
+        Self::from_jwks_at_most(text, usize::MAX)
+    }
+
+    /// [`from_jwks`](Self::from_jwks), refusing (`too_many_keys`) a set with more than
+    /// `max_keys` usable keys before parsing the rest: for key sets fetched from the
+    /// network, whose size the provider decides.
+    pub(crate) fn from_jwks_at_most(text: &str, max_keys: usize) -> Result<Self, Error> {
+        let (keys, skipped) = jwk::parse_set(text, max_keys)?;
         if keys.is_empty() {
             let reason = match skipped.first() {
                 None => "the JWK Set has no keys".to_string(),
@@ -205,11 +214,24 @@ impl KeySet {
             .keys
             .iter()
             .map(|key| match key.alg {
-                Some(own) if own != alg => format!("{} is published for {own}", key.describe()),
+                Some(own) if !own.published_for(alg) => {
+                    format!("{} is published for {own}", key.describe())
+                }
                 _ => key.material.refusal(alg),
             })
             .collect();
         reasons.join("; ")
+    }
+
+    /// Refuses a set with more than `max` usable keys (`too_many_keys`).
+    pub(crate) fn check_size(&self, max: usize) -> Result<(), Error> {
+        if self.keys.len() > max {
+            return Err(Error::TooManyKeys {
+                listed: self.keys.len() + self.skipped.len(),
+                max,
+            });
+        }
+        Ok(())
     }
 
     /// The keys that may verify a token with `alg` and `kid`, in order.

@@ -154,6 +154,36 @@ fn committed_jwks_loads_all_keys() {
 }
 
 #[test]
+fn a_fetched_set_is_refused_past_the_key_limit() {
+    let jwk = |kid: usize| {
+        format!(
+            r#"{{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"k{kid}"}}"#
+        )
+    };
+    let set = |count: usize| {
+        let keys: Vec<String> = (0..count).map(jwk).collect();
+        format!(
+            r#"{{"keys":[{},{{"kty":"oct","k":"c2VjcmV0"}}]}}"#,
+            keys.join(",")
+        )
+    };
+    assert_eq!(
+        KeySet::from_jwks_at_most(&set(3), 3).unwrap().keys().len(),
+        3
+    );
+    let error = KeySet::from_jwks_at_most(&set(4), 3).unwrap_err();
+    assert_eq!(error, Error::TooManyKeys { listed: 5, max: 3 });
+    assert_eq!(error.code(), "too_many_keys");
+    // Without a limit when read, the verifier built from it applies its own.
+    let keys = KeySet::from_jwks(&set(4)).unwrap();
+    assert_eq!(keys.check_size(4), Ok(()));
+    assert_eq!(
+        keys.check_size(3),
+        Err(Error::TooManyKeys { listed: 5, max: 3 })
+    );
+}
+
+#[test]
 fn secret_debug_is_redacted() {
     let secret = Secret::new("super-secret-value-super-secret-value");
     assert_eq!(format!("{secret:?}"), "Secret([redacted])");

@@ -114,15 +114,24 @@ pub(crate) async fn jwks_uri(fetcher: &Fetcher, issuer: &str) -> Result<Url, Err
 async fn metadata(fetcher: &Fetcher, issuer: &str) -> Result<ProviderMetadata, Error> {
     let document = document(fetcher, issuer).await?;
     let url = discovery_url(issuer)?;
+    metadata_from(&document, &url, issuer)
+}
+
+/// The endpoints of a checked discovery `document` of `issuer`, fetched from `url`.
+pub(crate) fn metadata_from(
+    document: &Map<String, Value>,
+    url: &Url,
+    issuer: &str,
+) -> Result<ProviderMetadata, Error> {
     let end_session_endpoint = match document.get("end_session_endpoint") {
         None | Some(Value::Null) => None,
-        Some(_) => Some(endpoint(&document, &url, "end_session_endpoint")?.into()),
+        Some(_) => Some(endpoint(document, url, "end_session_endpoint")?.into()),
     };
     Ok(ProviderMetadata {
         issuer: issuer.to_owned(),
-        authorization_endpoint: endpoint(&document, &url, "authorization_endpoint")?.into(),
-        token_endpoint: endpoint(&document, &url, "token_endpoint")?.into(),
-        jwks_uri: endpoint(&document, &url, "jwks_uri")?.into(),
+        authorization_endpoint: endpoint(document, url, "authorization_endpoint")?.into(),
+        token_endpoint: endpoint(document, url, "token_endpoint")?.into(),
+        jwks_uri: endpoint(document, url, "jwks_uri")?.into(),
         end_session_endpoint,
     })
 }
@@ -143,16 +152,26 @@ fn endpoint(document: &Map<String, Value>, url: &Url, name: &str) -> Result<Url,
 async fn document(fetcher: &Fetcher, issuer: &str) -> Result<Map<String, Value>, Error> {
     let url = discovery_url(issuer)?;
     let fetched = fetcher.get(&url).await?;
+    parse_document(&fetched.body, &url, issuer)
+}
+
+/// The discovery document `body` of `issuer`, fetched from `url`, checked to be a
+/// strict JSON object naming exactly this issuer.
+pub(crate) fn parse_document(
+    body: &[u8],
+    url: &Url,
+    issuer: &str,
+) -> Result<Map<String, Value>, Error> {
     let invalid = |reason: String| Error::JwksInvalid {
         url: redact(url.as_str()),
         reason,
     };
-    crate::json::check(&fetched.body, MAX_DEPTH, Part::Payload).map_err(|e| {
+    crate::json::check(body, MAX_DEPTH, Part::Payload).map_err(|e| {
         invalid(format!(
             "the discovery document is not a strict JSON object: {e}"
         ))
     })?;
-    let document: Value = serde_json::from_slice(&fetched.body)
+    let document: Value = serde_json::from_slice(body)
         .map_err(|e| invalid(format!("the discovery document is not JSON: {e}")))?;
     let Value::Object(document) = document else {
         return Err(invalid(

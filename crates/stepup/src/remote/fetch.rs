@@ -107,6 +107,8 @@ pub(crate) struct Fetcher {
     client: Client,
     direct: Client,
     settings: FetchSettings,
+    /// Most usable keys a fetched JWK Set may hold (`Limits::max_keys` of the verifier).
+    max_keys: usize,
 }
 
 impl Fetcher {
@@ -129,7 +131,15 @@ impl Fetcher {
             client: builder().build().map_err(failed)?,
             direct: builder().no_proxy().build().map_err(failed)?,
             settings: settings.clone(),
+            // A one-shot fetch leaves the limit to the verifier its keys go to.
+            max_keys: usize::MAX,
         })
+    }
+
+    /// Refuses fetched JWK Sets with more than `max_keys` usable keys.
+    pub(crate) fn with_max_keys(mut self, max_keys: usize) -> Self {
+        self.max_keys = max_keys;
+        self
     }
 
     /// The client for `url`: never through a proxy to a loopback host. (Redirects
@@ -148,7 +158,8 @@ impl Fetcher {
         self.settings.timeout
     }
 
-    /// Fetches and parses a JWK Set. Keys that break the rules are skipped (and logged).
+    /// Fetches and parses a JWK Set. Keys that break the rules are skipped (and logged);
+    /// a set with more usable keys than the limit is refused as a whole (`jwks_invalid`).
     pub(crate) async fn key_set(&self, url: &Url) -> Result<(KeySet, Option<Duration>), Error> {
         let fetched = self.get(url).await?;
         let invalid = |reason: String| Error::JwksInvalid {
@@ -157,7 +168,8 @@ impl Fetcher {
         };
         let text = std::str::from_utf8(&fetched.body)
             .map_err(|_| invalid("the body is not UTF-8 text".into()))?;
-        let keys = KeySet::from_jwks(text).map_err(|e| invalid(e.to_string()))?;
+        let keys =
+            KeySet::from_jwks_at_most(text, self.max_keys).map_err(|e| invalid(e.to_string()))?;
         for skipped in keys.skipped() {
             tracing::warn!(
                 target: "stepup::remote",

@@ -4,7 +4,7 @@
 //! The public face is [`RemoteVerifier`], whose docs describe the behaviour.
 
 mod cache;
-mod discovery;
+pub(crate) mod discovery;
 mod fetch;
 
 use std::sync::Arc;
@@ -113,8 +113,12 @@ pub fn fetch_key_set_blocking(
 /// - Fetches are bounded ([`FetchSettings`]): `https` only (plain `http` only to
 ///   loopback addresses), connect and total timeouts, a body size limit, a few
 ///   redirects and never to another scheme. Keys that break the rules (weak,
-///   unsupported, `oct`) are skipped with a warning; a set without a usable key is
-///   an error. No key is ever taken from a token.
+///   unsupported, `oct`) are skipped with a warning; a set without a usable key, or
+///   with more than [`Limits::max_keys`] (default 100), is an error like an
+///   unreachable provider. No key is ever taken from a token.
+/// - A token costs at most [`Limits::max_signature_attempts`] signature checks
+///   (default 4), whatever the key set: one whose `kid` (or lack of one) fits more
+///   keys fails with `too_many_candidate_keys`, and causes no refetch.
 ///
 /// ```no_run
 /// use stepup::{KeySource, Policy, RemoteVerifier, UnixTime};
@@ -206,7 +210,14 @@ impl RemoteVerifierBuilder {
         self
     }
 
-    /// Size and depth limits for tokens. Default [`Limits::default`].
+    /// Size, depth, key-set and signature-check limits. Default [`Limits::default`]:
+    /// tokens up to 64 KiB, JSON 64 levels deep, at most 100 keys in a fetched key
+    /// set and 4 signature checks per token.
+    ///
+    /// A fetched JWK Set with more usable keys than [`Limits::max_keys`] is refused
+    /// like any unusable answer (`jwks_invalid`): the first fetch fails `build`, a
+    /// later one leaves the last good set in use (stale-if-error, then
+    /// `keys_unavailable`).
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
@@ -248,7 +259,7 @@ impl RemoteVerifierBuilder {
         verifier::check_settings(&self.issuer, &self.client_id, self.leeway, self.limits)?;
         self.cache.check()?;
         let allowed = remote_algorithms(self.algorithms)?;
-        let fetcher = Fetcher::new(&self.fetch)?;
+        let fetcher = Fetcher::new(&self.fetch)?.with_max_keys(self.limits.max_keys);
         if let KeySource::JwksUrl(url) = &self.source {
             // Refuse a bad URL before any request (discovery checks the issuer's).
             parse_url(url)?;

@@ -1,0 +1,343 @@
+//! JSON strings: found as spans in one pass, unescaped only when read and only if
+//! they hold escapes.
+
+use std::borrow::Cow;
+
+use super::reader::{Array, Fault, Reader, Syntax};
+
+/// A string value: the bytes between its quotes in the part it was read from, and
+/// whether they hold escapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Text {
+    start: usize,
+    end: usize,
+    escaped: bool,
+}
+
+impl Text {
+    /// The string's value as bytes (UTF-8), borrowed from `part` unless it has
+    /// escapes.
+    #[inline]
+    pub(crate) fn bytes(self, part: &str) -> Cow<'_, [u8]> {
+        if self.escaped {
+            Cow::Owned(self.read(part).into_owned().into_bytes())
+        } else {
+            Cow::Borrowed(part.as_bytes().get(self.start..self.end).unwrap_or_default())
+        }
+    }
+
+    /// Whether the string's value is `value`, comparing bytes in place unless it has
+    /// escapes.
+    pub(crate) fn is(self, part: &str, value: &str) -> bool {
+        if self.escaped {
+            self.read(part) == value
+        } else {
+            part.as_bytes().get(self.start..self.end) == Some(value.as_bytes())
+        }
+    }
+
+    /// The string's value, borrowed from `part` unless it has escapes. `part` must be
+    /// the text the span was read from.
+    pub(crate) fn read(self, part: &str) -> Cow<'_, str> {
+        // The span starts and ends next to ASCII quotes, so it lies on char
+        // boundaries of its own part: `get` always succeeds there.
+        let raw = part.get(self.start..self.end).unwrap_or_default();
+        if self.escaped {
+            Cow::Owned(unescape(raw))
+        } else {
+            Cow::Borrowed(raw)
+        }
+    }
+}
+
+/// An array whose elements are all strings, kept as its span: the elements are read
+/// again when needed, so no list is built for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct TextList {
+    start: usize,
+    len: usize,
+}
+
+impl TextList {
+    /// The list of an array that holds only strings.
+    pub(crate) fn new(array: Array) -> Self {
+        Self {
+            start: array.start,
+            len: array.len,
+        }
+    }
+
+    /// How many strings the array holds.
+    pub(crate) fn len(self) -> usize {
+        self.len
+    }
+
+    /// The strings, in order. `part` must be the text the array was read from.
+    pub(crate) fn iter(self, part: &str) -> impl Iterator<Item = Cow<'_, str>> {
+        self.texts(part).map(move |text| text.read(part))
+    }
+
+    /// Whether one of the strings is `value`.
+    pub(crate) fn contains(self, part: &str, value: &str) -> bool {
+        self.texts(part).any(|text| text.is(part, value))
+    }
+
+    /// The spans of the strings.
+    fn texts(self, part: &str) -> impl Iterator<Item = Text> {
+        let mut reader = Reader::at(part, self.start.saturating_add(1));
+        std::iter::from_fn(move || {
+            // The array was read before: whitespace, commas and strings up to `]`.
+            loop {
+                match reader.skip_whitespace() {
+                    Some(b',') => reader.pos += 1,
+                    Some(b'"') => {
+                        reader.pos += 1;
+                        return reader.string().ok();
+                    }
+                    _ => return None,
+                }
+            }
+        })
+        .take(self.len)
+    }
+}
+
+/// Bytes with every byte equal to 1.
+const ONES: u64 = 0x0101_0101_0101_0101;
+/// Bytes with only the high bit set.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Flags (high bit) the bytes of `word` below `n` (at most 0x80). Exact for the
+/// lowest flagged byte: a borrow only ever comes from a flagged byte, into the ones
+/// above it, which the caller never looks at.
+#[inline(always)]
+fn bytes_below(word: u64, n: u8) -> u64 {
+    word.wrapping_sub(ONES * u64::from(n)) & !word & HIGH
+}
+
+/// Flags the bytes of `word` that end a run of plain string content: `"`, `\` and
+/// the control characters below 0x20 (the lowest flagged byte is always a real one).
+/// Flipping bit 1 maps `"` (0x22) to 0x20 and keeps control characters below 0x20,
+/// so one comparison, "below 0x21", finds both.
+#[inline(always)]
+fn special_bytes(word: u64) -> u64 {
+    let quote_or_control = bytes_below(word ^ (ONES * 0x02), 0x21);
+    let backslash = bytes_below(word ^ (ONES * u64::from(b'\\')), 1);
+    quote_or_control | backslash
+}
+
+fn is_special(byte: u8) -> bool {
+    byte == b'"' || byte == b'\\' || byte < 0x20
+}
+
+/// The position of the first byte at or after `pos` that is not plain string
+/// content (or the end of `bytes`): sixteen bytes at a time, as two words, so the
+/// loop's own cost and the constants are shared by both.
+#[inline(always)]
+pub(super) fn skip_plain(bytes: &[u8], pos: usize) -> usize {
+    let rest = bytes.get(pos..).unwrap_or_default();
+    let (pairs, tail) = rest.as_chunks::<16>();
+    let mut at = pos;
+    for pair in pairs {
+        let (low, high) = pair.split_at(8);
+        let (Some(low), Some(high)) = (low.first_chunk::<8>(), high.first_chunk::<8>()) else {
+            break;
+        };
+        let low = special_bytes(u64::from_le_bytes(*low));
+        let high = special_bytes(u64::from_le_bytes(*high));
+        if low | high != 0 {
+            let first = if low != 0 {
+                low.trailing_zeros() / 8
+            } else {
+                8 + high.trailing_zeros() / 8
+            };
+            return at + first as usize;
+        }
+        at += 16;
+    }
+    let (words, tail) = tail.as_chunks::<8>();
+    for word in words {
+        let special = special_bytes(u64::from_le_bytes(*word));
+        if special != 0 {
+            return at + (special.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    for &byte in tail {
+        if is_special(byte) {
+            return at;
+        }
+        at += 1;
+    }
+    at
+}
+
+impl Reader<'_> {
+    /// Reads a string whose opening quote has been read; the position ends after the
+    /// closing quote. Validates escapes (including surrogate pairs) and refuses raw
+    /// control characters; the text is already known to be UTF-8.
+    #[inline(always)]
+    pub(crate) fn string(&mut self) -> Result<Text, Fault> {
+        let start = self.pos;
+        let end = skip_plain(self.bytes, start);
+        if self.bytes.get(end) == Some(&b'"') {
+            self.pos = end + 1;
+            return Ok(Text {
+                start,
+                end,
+                escaped: false,
+            });
+        }
+        self.string_after(start, end)
+    }
+
+    /// The rest of a string from `at`, a byte that is not plain content: an escape,
+    /// a control character or the end of the text (strings with escapes are rare in
+    /// tokens, so this is kept out of the hot path).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn string_after(&mut self, start: usize, mut at: usize) -> Result<Text, Fault> {
+        let mut escaped = false;
+        loop {
+            self.pos = at + 1;
+            match self.bytes.get(at) {
+                Some(b'"') => {
+                    return Ok(Text {
+                        start,
+                        end: at,
+                        escaped,
+                    });
+                }
+                Some(b'\\') => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                Some(_) => return Err(self.syntax_before(Syntax::ControlCharacter)),
+                None => {
+                    self.pos = at;
+                    return Err(self.syntax(Syntax::EofInString));
+                }
+            }
+            at = skip_plain(self.bytes, self.pos);
+        }
+    }
+
+    /// One escape, after its backslash.
+    fn escape(&mut self) -> Result<(), Fault> {
+        match self.next_byte() {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(()),
+            Some(b'u') => self.unicode_escape(),
+            Some(_) => Err(self.syntax_before(Syntax::InvalidEscape)),
+            None => Err(self.syntax(Syntax::EofInString)),
+        }
+    }
+
+    /// `\uXXXX` after its `u`: a surrogate must come as a high-low pair.
+    fn unicode_escape(&mut self) -> Result<(), Fault> {
+        let unit = self.hex4()?;
+        if (0xDC00..=0xDFFF).contains(&unit) {
+            return Err(self.syntax(Syntax::LoneSurrogate));
+        }
+        if !(0xD800..=0xDBFF).contains(&unit) {
+            return Ok(());
+        }
+        for expected in [b'\\', b'u'] {
+            match self.next_byte() {
+                Some(byte) if byte == expected => {}
+                Some(_) => return Err(self.syntax_before(Syntax::UnexpectedEndOfHexEscape)),
+                None => return Err(self.syntax(Syntax::EofInString)),
+            }
+        }
+        let low = self.hex4()?;
+        if (0xDC00..=0xDFFF).contains(&low) {
+            Ok(())
+        } else {
+            Err(self.syntax(Syntax::LoneSurrogate))
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u16, Fault> {
+        let Some(digits) = self.bytes.get(self.pos..).and_then(<[u8]>::first_chunk::<4>) else {
+            self.pos = self.bytes.len();
+            return Err(self.syntax(Syntax::EofInString));
+        };
+        let unit = hex4(digits);
+        self.pos += 4;
+        unit.ok_or_else(|| self.syntax_before(Syntax::InvalidEscape))
+    }
+}
+
+/// Four hex digits (either case) as a UTF-16 code unit.
+fn hex4(digits: &[u8; 4]) -> Option<u16> {
+    digits.iter().try_fold(0u16, |unit, &digit| {
+        let value = match digit {
+            b'0'..=b'9' => digit - b'0',
+            b'a'..=b'f' => digit - b'a' + 10,
+            b'A'..=b'F' => digit - b'A' + 10,
+            _ => return None,
+        };
+        Some(unit << 4 | u16::from(value))
+    })
+}
+
+/// The value of string content that [`Reader::string`] accepted: escapes decoded.
+/// (Total on any input: anything it could not decode would come out as U+FFFD, but
+/// accepted content never has such a thing.)
+pub(crate) fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some((plain, escape)) = rest.split_once('\\') {
+        out.push_str(plain);
+        let mut bytes = escape.bytes();
+        let decoded = match bytes.next() {
+            Some(b'"') => '"',
+            Some(b'\\') => '\\',
+            Some(b'/') => '/',
+            Some(b'b') => '\u{8}',
+            Some(b'f') => '\u{c}',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            Some(b'u') => {
+                let (decoded, used) = unicode(escape.as_bytes().get(1..).unwrap_or_default());
+                rest = escape.get(1 + used..).unwrap_or_default();
+                out.push(decoded);
+                continue;
+            }
+            _ => char::REPLACEMENT_CHARACTER,
+        };
+        out.push(decoded);
+        rest = escape.get(1..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The character of `XXXX` (or `XXXX\uYYYY` for a surrogate pair) at the start of
+/// `after_u`, and how many bytes it used.
+fn unicode(after_u: &[u8]) -> (char, usize) {
+    let unit = |at: usize| {
+        after_u
+            .get(at..)
+            .and_then(<[u8]>::first_chunk::<4>)
+            .and_then(hex4)
+    };
+    let Some(high) = unit(0) else {
+        return (char::REPLACEMENT_CHARACTER, 0);
+    };
+    if let Some(c) = char::from_u32(u32::from(high)) {
+        return (c, 4);
+    }
+    match (after_u.get(4..6), unit(6)) {
+        (Some(b"\\u"), Some(low))
+            if (0xD800..=0xDBFF).contains(&high) && (0xDC00..=0xDFFF).contains(&low) =>
+        {
+            let code = 0x1_0000 + ((u32::from(high) - 0xD800) << 10 | (u32::from(low) - 0xDC00));
+            (
+                char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER),
+                10,
+            )
+        }
+        _ => (char::REPLACEMENT_CHARACTER, 4),
+    }
+}
