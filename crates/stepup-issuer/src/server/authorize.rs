@@ -20,6 +20,7 @@ use serde::Deserialize;
 use stepup::PAPE_MULTI_FACTOR;
 
 use super::limits::{Factor, Lockout};
+use super::passwords::CheckFailed;
 use super::store::{
     AuthRequest, CODE_LIFETIME, Grant, Session, Stage, TRANSACTION_LIFETIME, Transaction,
 };
@@ -392,6 +393,10 @@ pub(crate) struct LoginForm {
     action: String,
 }
 
+/// Longest username accepted at the login form, in bytes: longer ones are refused before
+/// they are counted (the failed-login counters key on the name).
+const MAX_USERNAME_LEN: usize = 256;
+
 /// The password form was submitted.
 pub(crate) async fn login_submit(
     State(app): State<Arc<App>>,
@@ -410,6 +415,16 @@ pub(crate) async fn login_submit(
         return render_stage(&app, &form.tx, &tx, &browser, None, StatusCode::OK, "");
     }
     let username = form.username.trim().to_owned();
+    // Counted by name below: a name no user could have is not kept in the counters.
+    if username.len() > MAX_USERNAME_LEN {
+        return html(
+            StatusCode::BAD_REQUEST,
+            pages::error_page(
+                "Username too long",
+                &format!("Usernames are at most {MAX_USERNAME_LEN} bytes."),
+            ),
+        );
+    }
     // Counted before the (slow) check, so concurrent guesses cannot all pass the limit.
     let attempt = match app.store().failed_logins.begin(
         &username,
@@ -424,14 +439,29 @@ pub(crate) async fn login_submit(
     let user = app.directory.user(&username);
     let hash = user.map(|u| u.password_hash.clone());
     // An unknown user costs the same as a wrong password, so timing does not reveal who
-    // exists.
-    let Ok(ok) = app.passwords.check(form.password, hash).await else {
-        app.store().failed_logins.failed(attempt);
-        return server_error();
+    // exists. The check and the settling of the attempt run in a task of their own: a
+    // request dropped while it waits (the browser gave up, a double submit) still
+    // settles its attempt, instead of leaving the slot "being checked" for the window.
+    let settled = {
+        let app = Arc::clone(&app);
+        let known = user.is_some();
+        tokio::spawn(async move {
+            let checked = app.passwords.check(form.password, hash).await;
+            let mut store = app.store();
+            match checked {
+                Ok(true) if known => store.failed_logins.succeeded(attempt),
+                _ => store.failed_logins.failed(attempt),
+            }
+            checked
+        })
+    };
+    let ok = match settled.await {
+        Ok(Ok(ok)) => ok,
+        Ok(Err(CheckFailed::Busy)) => return passwords_busy(),
+        Ok(Err(CheckFailed::Unavailable)) | Err(_) => return server_error(),
     };
     let now = now();
     let Some(user) = user.filter(|_| ok) else {
-        app.store().failed_logins.failed(attempt);
         return render_stage(
             &app,
             &form.tx,
@@ -442,7 +472,6 @@ pub(crate) async fn login_submit(
             &username,
         );
     };
-    app.store().failed_logins.succeeded(attempt);
     if tx.request.mfa {
         if user.totp_secret.is_none() {
             return finish_with_error(
@@ -798,6 +827,21 @@ fn too_many(lockout: Lockout) -> Response {
     if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
+    response
+}
+
+/// The password queue is full: every check ahead of this one is answered first.
+fn passwords_busy() -> Response {
+    let mut response = html(
+        StatusCode::SERVICE_UNAVAILABLE,
+        pages::error_page(
+            "Busy",
+            "The provider is checking many logins right now. Try again in a few seconds.",
+        ),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
     response
 }
 
