@@ -9,6 +9,9 @@ use reqwest::{Client, Url};
 use crate::error::Error;
 use crate::key::KeySet;
 
+/// Skipped keys logged one by one per fetch; the rest are counted in one line.
+const MAX_SKIPPED_KEYS_LOGGED: usize = 8;
+
 /// Limits on each HTTP request for a JWK Set or a discovery document.
 ///
 /// ```
@@ -170,7 +173,9 @@ impl Fetcher {
             .map_err(|_| invalid("the body is not UTF-8 text".into()))?;
         let keys =
             KeySet::from_jwks_at_most(text, self.max_keys).map_err(|e| invalid(e.to_string()))?;
-        for skipped in keys.skipped() {
+        // One line per skipped key, for the first few: a set can list thousands of keys
+        // stepup cannot use, and every refresh would log them all again.
+        for skipped in keys.skipped().iter().take(MAX_SKIPPED_KEYS_LOGGED) {
             tracing::warn!(
                 target: "stepup::remote",
                 url = %redact(url.as_str()),
@@ -178,6 +183,16 @@ impl Fetcher {
                 code = skipped.reason.code(),
                 reason = %skipped.reason,
                 "JWKS key skipped",
+            );
+        }
+        if let Some(more) = keys.skipped().len().checked_sub(MAX_SKIPPED_KEYS_LOGGED)
+            && more > 0
+        {
+            tracing::warn!(
+                target: "stepup::remote",
+                url = %redact(url.as_str()),
+                more,
+                "JWKS keys skipped: {more} more not listed",
             );
         }
         Ok((keys, fetched.max_age))
