@@ -523,6 +523,19 @@ impl Error {
         }
     }
 
+    /// What a strict-JSON error says without naming a token part, for documents that
+    /// are not tokens (a JWK Set, a discovery document): "has the member "kty" twice…".
+    pub(crate) fn json_problem(&self) -> String {
+        match self {
+            Self::InvalidJson { reason, .. } => format!("it is not a valid JSON object: {reason}"),
+            Self::DuplicateMember { name, .. } => format!(
+                "it has the member {name} twice; duplicated names are ambiguous and rejected"
+            ),
+            Self::JsonTooDeep { max, .. } => format!("it nests deeper than {max} levels"),
+            other => other.to_string(),
+        }
+    }
+
     pub(crate) fn config(reason: impl Into<String>) -> Self {
         Self::InvalidConfig {
             reason: reason.into(),

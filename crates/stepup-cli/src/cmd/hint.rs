@@ -75,7 +75,7 @@ pub(crate) fn key_file(text: &str, path: &Path, file: KeyFile, error: &stepup::E
             ),
         );
     }
-    reworded_key_error(error)
+    Failure::from(error.clone())
 }
 
 /// Which flag a key document came from.
@@ -85,28 +85,6 @@ pub(crate) enum KeyFile {
     Key,
     /// `--jwks`: a JWK Set.
     Jwks,
-}
-
-/// A library key error with the "payload" wording replaced: the library checks key
-/// documents with its token-payload JSON parser and names the part "payload" (as in
-/// "payload has the member \"kty\" twice"), which is wrong for a key file.
-pub(crate) fn reworded_key_error(error: &stepup::Error) -> Failure {
-    let message = error.to_string();
-    let reworded =
-        ["strict JSON: ", "strict JSON object: "]
-            .iter()
-            .fold(message.clone(), |text, lead| {
-                text.replace(
-                    &format!("{lead}payload JSON nests"),
-                    &format!("{lead}it nests"),
-                )
-                .replace(&format!("{lead}payload "), &format!("{lead}it "))
-            });
-    if reworded == message {
-        Failure::from(error.clone())
-    } else {
-        Failure::reworded(error, reworded)
-    }
 }
 
 /// The quotes a copied token may come wrapped in, typographic ones included.
@@ -365,21 +343,5 @@ mod tests {
                 "{found}"
             );
         }
-    }
-
-    #[test]
-    fn payload_wording_is_replaced_for_key_documents() {
-        let error = stepup::Error::InvalidKey {
-            reason: "the key document is not strict JSON: payload has the member \"a\" twice"
-                .into(),
-        };
-        let failure = reworded_key_error(&error);
-        assert_eq!(failure.code(), "invalid_key");
-        assert!(
-            !failure.message().contains("payload"),
-            "{}",
-            failure.message()
-        );
-        assert!(failure.message().contains("it has the member"));
     }
 }

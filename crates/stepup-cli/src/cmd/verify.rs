@@ -223,7 +223,7 @@ fn resolve_keys(source: KeySource<'_>, issuer: &str) -> Result<(KeySet, Selectio
 fn fetch(source: &stepup::KeySource, issuer: &str) -> Result<KeySet, Failure> {
     // Keeps the error's class (config or unavailable); both exit 3.
     stepup::fetch_key_set_blocking(source, issuer, &stepup::FetchSettings::default())
-        .map_err(|error| hint::reworded_key_error(&error))
+        .map_err(Failure::from)
 }
 
 fn is_url(location: &str) -> bool {

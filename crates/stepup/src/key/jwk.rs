@@ -70,8 +70,12 @@ pub(super) fn parse_set(text: &str, max_keys: usize) -> Result<(Vec<Key>, Vec<Sk
 }
 
 fn strict_json(text: &str) -> Result<Value, Error> {
-    crate::json::check(text.as_bytes(), MAX_DEPTH, Part::Payload)
-        .map_err(|e| Error::invalid_key(format!("the key document is not strict JSON: {e}")))?;
+    crate::json::check(text.as_bytes(), MAX_DEPTH, Part::Payload).map_err(|e| {
+        Error::invalid_key(format!(
+            "the key document is not strict JSON: {}",
+            e.json_problem()
+        ))
+    })?;
     serde_json::from_str(text)
         .map_err(|e| Error::invalid_key(format!("the JWK JSON is invalid: {e}")))
 }

@@ -190,3 +190,14 @@ fn secret_debug_is_redacted() {
     let keys = KeySet::from_secret(&secret).unwrap();
     assert!(!format!("{keys:?}").contains("super-secret"));
 }
+
+#[test]
+fn a_key_document_with_a_duplicate_member_is_not_called_a_payload() {
+    let error = KeySet::from_jwks(r#"{"keys":[],"keys":[]}"#).unwrap_err();
+    let message = error.to_string();
+    assert_eq!(error.code(), "invalid_key", "{message}");
+    assert!(
+        message.contains("it has the member") && !message.contains("payload"),
+        "{message}"
+    );
+}

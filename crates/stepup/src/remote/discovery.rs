@@ -168,7 +168,8 @@ pub(crate) fn parse_document(
     };
     crate::json::check(body, MAX_DEPTH, Part::Payload).map_err(|e| {
         invalid(format!(
-            "the discovery document is not a strict JSON object: {e}"
+            "the discovery document is not a strict JSON object: {}",
+            e.json_problem()
         ))
     })?;
     let document: Value = serde_json::from_slice(body)
