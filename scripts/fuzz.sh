@@ -43,10 +43,11 @@ else
   mapfile -t targets < <(cargo +nightly fuzz list)
 fi
 
-# The committed seeds of a target (the verifier reads the same tokens as the parser).
+# The committed seeds of a target (the verifier reads the same tokens as the parser;
+# the differential target compares readers on the same headers, payloads and tokens).
 seeds_of() {
   case $1 in
-    verify) echo fuzz/seeds/token ;;
+    verify | differential) echo fuzz/seeds/token ;;
     *) echo "fuzz/seeds/$1" ;;
   esac
 }

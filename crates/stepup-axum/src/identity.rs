@@ -31,6 +31,10 @@ struct Inner {
 
 /// Where the claims live: in the verified token (not copied: this runs on every
 /// Bearer request), or rebuilt from a session.
+// The token variant is larger (it keeps the positions of its claims), but a `Login` is
+// built once per request inside the `Arc` above and never moved again: boxing it would
+// only add an allocation to every Bearer request.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum Login {
     Token(VerifiedToken),

@@ -13,7 +13,7 @@ use crate::time::NumericDate;
 /// A step-up claim (`amr`, `acr`, `auth_time`) as found.
 ///
 /// A step-up claim of the wrong type does not make the token invalid; it only
-/// fails the step-up policy (DESIGN.md §3), so the wrong type is kept as a value.
+/// fails the step-up policy (docs/verification-rules.md), so the wrong type is kept as a value.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum StepUpClaim<T> {
     /// The claim is absent.
@@ -81,13 +81,13 @@ pub struct Claims {
 /// are borrowed from the payload unless they hold escapes).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ClaimsView<'a> {
-    payload: &'a str,
+    payload: &'a [u8],
     spans: &'a ClaimSpans,
 }
 
 impl<'a> ClaimsView<'a> {
     /// The claims of `payload`, which `spans` were read from.
-    pub(crate) fn new(payload: &'a str, spans: &'a ClaimSpans) -> Self {
+    pub(crate) fn new(payload: &'a [u8], spans: &'a ClaimSpans) -> Self {
         Self { payload, spans }
     }
 
@@ -121,7 +121,9 @@ impl<'a> ClaimsView<'a> {
 
     /// Whether the nonce is `expected` (`None` without one).
     pub(crate) fn nonce_is(&self, expected: &str) -> Option<bool> {
-        self.spans.nonce.map(|nonce| nonce.is(self.payload, expected))
+        self.spans
+            .nonce
+            .map(|nonce| nonce.is(self.payload, expected))
     }
 
     /// Whether there is a subject.
@@ -175,7 +177,7 @@ impl<'a> ClaimsView<'a> {
     }
 
     /// The owned [`Claims`], for callers that want the public type.
-    pub(crate) fn to_claims(&self) -> Claims {
+    pub(crate) fn to_claims(self) -> Claims {
         let owned = |text: Option<Text>| self.text(text).map(Cow::into_owned);
         let payload = self.payload;
         Claims {

@@ -1,7 +1,7 @@
 //! Strict JSON reading: duplicate member names and deep nesting are rejected in one pass.
 //!
 //! serde_json keeps the last of duplicated names and allows 128 levels of nesting;
-//! DESIGN.md §3 asks for rejection of duplicates anywhere and a configurable depth.
+//! docs/verification-rules.md asks for rejection of duplicates anywhere and a configurable depth.
 //! These seeds run inside serde_json's parser so the header and payload are read
 //! once, with borrowed strings where there are no escapes.
 

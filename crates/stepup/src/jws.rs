@@ -1,7 +1,7 @@
 //! Strict compact JWS (RFC 7515 §7.1): three canonical base64url parts, a strict header.
 //!
 //! Written by hand rather than taken from a JWT crate because those accept what
-//! DESIGN.md §3 rejects: padding, non-canonical trailing bits, `crit`, `b64`,
+//! docs/verification-rules.md rejects: padding, non-canonical trailing bits, `crit`, `b64`,
 //! duplicated header members, nested JWTs.
 
 use std::fmt;
@@ -55,26 +55,63 @@ pub(crate) fn split_at_dots(token: &str, max_len: usize) -> Result<Compact<'_>, 
             max: max_len,
         });
     }
-    let Some((header, rest)) = token.split_once('.') else {
+    let bytes = token.as_bytes();
+    let (Some(first), Some(last)) = (find_dot(bytes), rfind_dot(bytes)) else {
         return Err(Error::MalformedToken {
             reason: "it has no '.' separators",
         });
     };
-    let Some((payload, signature)) = rest.rsplit_once('.') else {
+    // Dots are ASCII, so these are char boundaries and `get` always succeeds.
+    let part = |range: std::ops::Range<usize>| token.get(range).unwrap_or_default();
+    if first == last {
         return Err(Error::MalformedToken {
             reason: "it has 2 parts",
         });
-    };
-    let signing_input = token
-        .as_bytes()
-        .get(..header.len() + 1 + payload.len())
-        .unwrap_or_default();
+    }
     Ok(Compact {
-        header,
-        payload,
-        signature,
-        signing_input,
+        header: part(0..first),
+        payload: part(first + 1..last),
+        signature: part(last + 1..token.len()),
+        signing_input: bytes.get(..last).unwrap_or_default(),
     })
+}
+
+/// Bytes with every byte equal to 0x7F.
+const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+
+/// Flags (high bit) exactly the bytes of `word` that are `.`: no carry crosses a
+/// byte, so any flag, the highest as well as the lowest, is a real one.
+fn dots(word: u64) -> u64 {
+    let x = word ^ 0x2E2E_2E2E_2E2E_2E2E;
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// The first `.` in `bytes`, eight bytes at a time (the header part is short, but
+/// so is the signature of an HS256 token, and `memchr` costs more to set up).
+fn find_dot(bytes: &[u8]) -> Option<usize> {
+    let (words, tail) = bytes.as_chunks::<8>();
+    for (i, word) in words.iter().enumerate() {
+        let found = dots(u64::from_le_bytes(*word));
+        if found != 0 {
+            return Some(i * 8 + (found.trailing_zeros() / 8) as usize);
+        }
+    }
+    let tail_start = words.len() * 8;
+    tail.iter()
+        .position(|&b| b == b'.')
+        .map(|at| tail_start + at)
+}
+
+/// The last `.` in `bytes`, eight bytes at a time from the end.
+fn rfind_dot(bytes: &[u8]) -> Option<usize> {
+    let (head, words) = bytes.as_rchunks::<8>();
+    for (i, word) in words.iter().enumerate().rev() {
+        let found = dots(u64::from_le_bytes(*word));
+        if found != 0 {
+            return Some(head.len() + i * 8 + 7 - (found.leading_zeros() / 8) as usize);
+        }
+    }
+    head.iter().rposition(|&b| b == b'.')
 }
 
 /// Refuses a token with more than three parts (dots inside the payload part of
@@ -83,13 +120,15 @@ pub(crate) fn extra_parts(parts: &Compact<'_>) -> Result<(), Error> {
     if !parts.payload.contains('.') {
         return Ok(());
     }
-    Err(if parts.payload.bytes().filter(|b| *b == b'.').count() == 2 {
-        Error::JweNotSupported
-    } else {
-        Error::MalformedToken {
-            reason: "it has more than 3 parts",
-        }
-    })
+    Err(
+        if parts.payload.bytes().filter(|b| *b == b'.').count() == 2 {
+            Error::JweNotSupported
+        } else {
+            Error::MalformedToken {
+                reason: "it has more than 3 parts",
+            }
+        },
+    )
 }
 
 /// The last checks of [`split`]: the header and signature parts are not empty.
@@ -178,7 +217,7 @@ pub(crate) struct RawHeader {
 impl RawHeader {
     /// The header the scanner found in `text`, in the shape the serde reader gives
     /// (for comparing the two).
-    pub(crate) fn from_members(members: &HeaderMembers, text: &str) -> Self {
+    pub(crate) fn from_members(members: &HeaderMembers, text: &[u8]) -> Self {
         let owned = |member: Option<Member>| {
             member.map(|member| match member {
                 Member::Text(value) => Ok(value.read(text).into_owned()),
@@ -236,7 +275,7 @@ impl TokenKind {
     }
 }
 
-/// Applies the header rules of DESIGN.md §3 in a fixed order.
+/// Applies the header rules of docs/verification-rules.md in a fixed order.
 pub(crate) fn check_header(raw: RawHeader, kind: TokenKind) -> Result<Header, Error> {
     let alg = header_rules(
         HeaderFound {
@@ -259,11 +298,11 @@ pub(crate) fn check_header(raw: RawHeader, kind: TokenKind) -> Result<Header, Er
     })
 }
 
-/// Applies the header rules of DESIGN.md §3 to the members the scanner found in
+/// Applies the header rules of docs/verification-rules.md to the members the scanner found in
 /// `text` (the decoded header); returns the algorithm.
 pub(crate) fn check_members(
     members: &HeaderMembers,
-    text: &str,
+    text: &[u8],
     kind: TokenKind,
 ) -> Result<Alg, Error> {
     let read = |member: Option<Member>| {
@@ -292,7 +331,7 @@ pub(crate) fn check_members(
 }
 
 /// The public [`Header`] of a header that passed [`check_members`].
-pub(crate) fn header_of(alg: Alg, members: &HeaderMembers, text: &str) -> Header {
+pub(crate) fn header_of(alg: Alg, members: &HeaderMembers, text: &[u8]) -> Header {
     let string = |member: Option<Member>| match member {
         Some(Member::Text(value)) => Some(value.read(text).into_owned()),
         _ => None,
@@ -344,7 +383,10 @@ fn header_rules(found: HeaderFound<'_>, kind: TokenKind) -> Result<Alg, Error> {
     if found.b64 {
         return Err(Error::B64NotSupported);
     }
-    fn string<'a>(value: Option<Result<&'a str, ()>>, name: &'static str) -> Result<Option<&'a str>, Error> {
+    fn string<'a>(
+        value: Option<Result<&'a str, ()>>,
+        name: &'static str,
+    ) -> Result<Option<&'a str>, Error> {
         match value {
             None => Ok(None),
             Some(Ok(s)) => Ok(Some(s)),
@@ -449,6 +491,26 @@ mod tests {
     }
 
     #[test]
+    fn dots_are_found_from_both_ends() {
+        for len in 0..40 {
+            for a in 0..len {
+                for b in a..len {
+                    let mut bytes = vec![b'x'; len];
+                    bytes[a] = b'.';
+                    bytes[b] = b'.';
+                    assert_eq!(find_dot(&bytes), Some(a), "{len} {a} {b}");
+                    assert_eq!(rfind_dot(&bytes), Some(b), "{len} {a} {b}");
+                }
+            }
+            let none = vec![b'-'; len];
+            assert_eq!((find_dot(&none), rfind_dot(&none)), (None, None));
+        }
+        // Bytes next to `.` (0x2E) in value, and with the high bit set.
+        let near = [0x2D, 0x2F, 0xAE, 0x2E ^ 0x80, 0x0E, 0x6E, 0x00, 0xFF];
+        assert_eq!((find_dot(&near), rfind_dot(&near)), (None, None));
+    }
+
+    #[test]
     fn size_limit() {
         let token = format!("{}.b.c", "a".repeat(100));
         assert_eq!(
@@ -465,8 +527,19 @@ mod tests {
             decode_into_slot(Part::Payload, s, &mut slot).is_ok()
         };
         for s in [
-            "eyJhIjoxfQ", "eyJhIjoxfQ==", "eyJhIjox fQ", "eyJhIjoxfQ\n", "eyJhIjoxfQ+/",
-            "QQ", "QR", "Q", "", "a.b", "ab.c", "abc.", "abcd.",
+            "eyJhIjoxfQ",
+            "eyJhIjoxfQ==",
+            "eyJhIjox fQ",
+            "eyJhIjoxfQ\n",
+            "eyJhIjoxfQ+/",
+            "QQ",
+            "QR",
+            "Q",
+            "",
+            "a.b",
+            "ab.c",
+            "abc.",
+            "abcd.",
         ] {
             assert_eq!(ok(s), ok_in_slot(s), "{s:?}");
         }

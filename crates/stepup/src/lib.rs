@@ -176,12 +176,12 @@ pub mod __private {
 
     /// Runs the whole token path (split, decode, strict JSON, claims) on arbitrary input.
     pub fn fuzz_token(input: &[u8]) {
+        let _ = crate::scan::claims(input, 64);
+        let _ = crate::scan::header(input, 64);
         if let Ok(text) = std::str::from_utf8(input) {
             let _ = crate::verifier::decode_unverified(text);
             let _ = crate::claims::parse(input, 64);
             let _ = crate::jws::parse_header(input, 64);
-            let _ = crate::scan::claims(text, 64);
-            let _ = crate::scan::header(text, 64);
         }
     }
 
@@ -192,8 +192,7 @@ pub mod __private {
     /// the verifier and with its steps as they were before the scanner. Panics where
     /// they disagree (acceptance, values, error codes).
     pub fn fuzz_differential(input: &[u8]) {
-        static VERIFIER: std::sync::OnceLock<Option<crate::Verifier>> =
-            std::sync::OnceLock::new();
+        static VERIFIER: std::sync::OnceLock<Option<crate::Verifier>> = std::sync::OnceLock::new();
         if let Err(disagreement) = crate::scan::compare(input, &[1, 4, 64]) {
             panic!("scanner and serde reader disagree: {disagreement}");
         }
@@ -201,7 +200,10 @@ pub mod __private {
             return;
         };
         let now = crate::UnixTime::from_secs(1_700_000_000);
-        let newline = input.iter().position(|&b| b == b'\n').unwrap_or(input.len());
+        let newline = input
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap_or(input.len());
         let (header, payload) = input.split_at(newline);
         let signed = crate::scan::hs256_token(header, payload.get(1..).unwrap_or_default());
         let tokens = [std::str::from_utf8(input).ok(), Some(signed.as_str())];

@@ -39,7 +39,7 @@ impl UnixTime {
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
 pub struct NumericDate(f64);
 
-/// 2^63 as f64, the bound of NumericDates accepted (DESIGN.md §3).
+/// 2^63 as f64, the bound of NumericDates accepted (docs/verification-rules.md).
 const LIMIT: f64 = 9_223_372_036_854_775_808.0;
 
 impl NumericDate {

@@ -55,7 +55,7 @@ pub(crate) fn claims(
         });
     }
     if config.kind == TokenKind::IdToken {
-        // Step 4: several audiences require `azp` (DESIGN.md §3 makes the SHOULD a MUST).
+        // Step 4: several audiences require `azp` (docs/verification-rules.md makes the SHOULD a MUST).
         let azp_is_client = claims.azp_is(&config.client_id);
         if claims.audience_count() > 1 && azp_is_client.is_none() {
             return Err(Error::AzpMissing);

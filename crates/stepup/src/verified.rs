@@ -29,7 +29,7 @@ pub struct VerifiedToken {
 #[derive(Clone)]
 struct Inner {
     /// The decoded header followed by the decoded payload: strict UTF-8 JSON.
-    text: String,
+    text: Vec<u8>,
     header_len: usize,
     alg: Alg,
     header_members: HeaderMembers,
@@ -43,7 +43,7 @@ impl VerifiedToken {
     /// A token from its decoded `text` (header then payload, the header `header_len`
     /// bytes long) and what the scanner found in it.
     pub(crate) fn new(
-        text: String,
+        text: Vec<u8>,
         header_len: usize,
         alg: Alg,
         header_members: HeaderMembers,
@@ -83,7 +83,7 @@ impl VerifiedToken {
 
     /// The payload JSON as verified (UTF-8, strict).
     pub fn payload_json(&self) -> &[u8] {
-        self.inner.payload_text().as_bytes()
+        self.inner.payload_text()
     }
 
     /// Deserializes the payload into the caller's own claims type.
@@ -91,7 +91,7 @@ impl VerifiedToken {
     /// # Errors
     /// `invalid_json` if the payload does not fit `T`.
     pub fn deserialize_claims<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_str(self.inner.payload_text())
+        serde_json::from_slice(self.inner.payload_text())
             .map_err(|e| Error::json(Part::Payload, &e))
     }
 
@@ -102,12 +102,12 @@ impl VerifiedToken {
 }
 
 impl Inner {
-    fn header_text(&self) -> &str {
-        // `header_len` is where the verifier put the payload: a char boundary.
+    fn header_text(&self) -> &[u8] {
+        // `header_len` is where the verifier put the payload.
         self.text.get(..self.header_len).unwrap_or_default()
     }
 
-    fn payload_text(&self) -> &str {
+    fn payload_text(&self) -> &[u8] {
         self.text.get(self.header_len..).unwrap_or_default()
     }
 }

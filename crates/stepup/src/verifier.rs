@@ -14,7 +14,7 @@ use crate::token_cache::{TokenCache, TokenCacheSettings, TokenCacheStats};
 use crate::validate;
 pub use crate::verified::VerifiedToken;
 
-/// Default leeway for clock skew, in seconds (DESIGN.md §3).
+/// Default leeway for clock skew, in seconds (docs/verification-rules.md).
 pub const DEFAULT_LEEWAY: u64 = 60;
 
 /// Bounds on the work one token, and one key set, may cause.
@@ -446,7 +446,11 @@ fn verify_steps(
     // One buffer holds the three decoded parts, each in a slot of its exact length;
     // the header and payload stay in it as the verified token's text.
     let lens = [parts.header, parts.payload, parts.signature].map(jws::decoded_len);
-    let mut buffer = vec![0u8; lens[0] + lens[1] + lens[2]];
+    // Not `vec![0; n]`: that is `calloc`, which glibc serves without its per-thread
+    // cache; `malloc` and a fill are cheaper (measured: about 100 instructions).
+    #[allow(clippy::slow_vector_initialization)]
+    let mut buffer = Vec::with_capacity(lens[0] + lens[1] + lens[2]);
+    buffer.resize(lens[0] + lens[1] + lens[2], 0u8);
     // Cannot panic: the buffer is as long as the three slots together.
     let (header_slot, rest) = buffer.split_at_mut(lens[0]);
     let (payload_slot, signature_slot) = rest.split_at_mut(lens[1]);
@@ -459,8 +463,7 @@ fn verify_steps(
         jws::extra_parts(&parts)?;
     }
     jws::check_nonempty(&parts)?;
-    let header_bytes = jws::decode_into_slot(Part::Header, parts.header, header_slot)?;
-    let header_text = scan::utf8(Part::Header, header_bytes)?;
+    let header_text = jws::decode_into_slot(Part::Header, parts.header, header_slot)?;
     let header = scan::header(header_text, depth)?;
     let alg = jws::check_members(&header, header_text, config.kind)?;
     // The payload is canonical base64url (checked before the signature), read after it.
@@ -471,12 +474,10 @@ fn verify_steps(
     };
     verify_signature(config, keys, alg, kid.as_deref(), &parts, signature)?;
     buffer.truncate(lens[0] + lens[1]);
-    // The header is UTF-8 already, so a failure here is the payload's.
-    let text = String::from_utf8(buffer).map_err(|_| scan::not_utf8(Part::Payload))?;
-    let payload = text.get(lens[0]..).unwrap_or_default();
+    let payload = buffer.get(lens[0]..).unwrap_or_default();
     let claims = scan::claims(payload, depth)?;
     validate::claims(config, ClaimsView::new(payload, &claims), now, nonce)?;
-    Ok(VerifiedToken::new(text, lens[0], alg, header, claims))
+    Ok(VerifiedToken::new(buffer, lens[0], alg, header, claims))
 }
 
 /// Checks `alg` against the allow-list and the keys, then the signature (whose

@@ -381,7 +381,7 @@ impl RemoteVerifier {
         now: UnixTime,
     ) -> Result<(VerifiedToken, Decision), Error> {
         let verified = self.verify(token, now).await?;
-        let decision = policy.decide(verified.claims(), now);
+        let decision = policy.decide_token(&verified, now);
         Ok((verified, decision))
     }
 

@@ -103,8 +103,8 @@ impl Known {
 }
 
 /// Reads a payload: a strict JSON object with distinct member names, whose standard
-/// claims have the types DESIGN.md §3 requires.
-pub(super) fn read(text: &str, max_depth: usize) -> Result<ClaimSpans, Fault> {
+/// claims have the types docs/verification-rules.md requires.
+pub(super) fn read(text: &[u8], max_depth: usize) -> Result<ClaimSpans, Fault> {
     let mut claims = ClaimSpans::default();
     // Standard claims are tracked in a bit set; only other names need the name set.
     let mut seen_known = 0u16;
@@ -146,7 +146,9 @@ impl ClaimSpans {
             _ => Err(invalid(NOT_STRING)),
         };
         let date = |value| match value {
-            Value::Number(n) => NumericDate::new(n).map(Some).ok_or_else(|| invalid(NOT_DATE)),
+            Value::Number(n) => NumericDate::new(n)
+                .map(Some)
+                .ok_or_else(|| invalid(NOT_DATE)),
             _ => Err(invalid(NOT_DATE)),
         };
         match claim {
@@ -161,10 +163,10 @@ impl ClaimSpans {
             Known::Aud => {
                 self.aud = match value {
                     Value::Text(text) => Audience::One(text),
-                    Value::Array(array) if array.all_text && array.len > 0 => {
+                    Value::Array(array) if array.all_text() && array.len() > 0 => {
                         Audience::Many(TextList::new(array))
                     }
-                    Value::Array(array) if array.all_text => {
+                    Value::Array(array) if array.all_text() => {
                         return Err(invalid("must not be an empty array"));
                     }
                     _ => return Err(invalid("must be a string or an array of strings")),
@@ -187,7 +189,7 @@ impl ClaimSpans {
             }
             Known::Amr => {
                 self.amr = match value {
-                    Value::Array(array) if array.all_text => {
+                    Value::Array(array) if array.all_text() => {
                         StepUpClaim::Present(TextList::new(array))
                     }
                     Value::Array(_) => StepUpClaim::WrongType("array with non-string elements"),

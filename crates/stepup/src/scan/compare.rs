@@ -22,10 +22,7 @@ pub(crate) fn compare(input: &[u8], depths: &[usize]) -> Result<(), String> {
 
 fn compare_header(input: &[u8], depth: usize) -> Result<(), String> {
     let serde = jws::parse_header(input, depth);
-    let scanned = super::utf8(Part::Header, input).and_then(|text| {
-        let members = super::header(text, depth)?;
-        Ok((members, text))
-    });
+    let scanned = super::header(input, depth).map(|members| (members, input));
     match (serde, scanned) {
         (Ok(raw), Ok((members, text))) => {
             let found = RawHeader::from_members(&members, text);
@@ -57,10 +54,7 @@ fn compare_header(input: &[u8], depth: usize) -> Result<(), String> {
 
 fn compare_payload(input: &[u8], depth: usize) -> Result<(), String> {
     let serde = claims::parse(input, depth);
-    let scanned = super::utf8(Part::Payload, input).and_then(|text| {
-        let spans = super::claims(text, depth)?;
-        Ok((spans, text))
-    });
+    let scanned = super::claims(input, depth).map(|spans| (spans, input));
     match (serde, scanned) {
         (Ok(claims), Ok((spans, text))) => {
             let view = ClaimsView::new(text, &spans);
@@ -88,12 +82,25 @@ fn same_facts(claims: &Claims, view: &ClaimsView<'_>) -> Result<(), String> {
     probes.extend(claims.amr.value().into_iter().flatten().cloned());
     probes.extend(claims.acr.value().cloned());
     probes.extend(claims.aud.iter().cloned());
+    probes.extend(
+        claims
+            .iss
+            .iter()
+            .chain(&claims.azp)
+            .chain(&claims.nonce)
+            .cloned(),
+    );
     for probe in &probes {
         let accepted = std::slice::from_ref(probe);
+        let is = |value: &Option<String>| value.as_ref().map(|value| value == probe);
         if claims.has_amr(probe) != view.has_amr(probe)
             || claims.acr_in(accepted) != view.acr_in(accepted)
+            || claims.aud.contains(probe) != view.has_audience(probe)
+            || is(&claims.iss) != view.iss_is(probe)
+            || is(&claims.azp) != view.azp_is(probe)
+            || is(&claims.nonce) != view.nonce_is(probe)
         {
-            return Err(format!("step-up facts differ for {probe:?}"));
+            return Err(format!("the view answers differently for {probe:?}"));
         }
     }
     let audiences: Vec<String> = view.audiences().map(|aud| aud.into_owned()).collect();
@@ -129,7 +136,9 @@ pub(crate) fn compare_token(verifier: &Verifier, token: &str, now: UnixTime) -> 
     if new == old {
         Ok(())
     } else {
-        Err(format!("token {token:?}: verifier {new:?}, reference steps {old:?}"))
+        Err(format!(
+            "token {token:?}: verifier {new:?}, reference steps {old:?}"
+        ))
     }
 }
 
@@ -153,9 +162,8 @@ fn reference_verify(verifier: &Verifier, token: &str, now: UnixTime) -> Result<(
     claims::parse(&payload, depth)?;
     // The claims read alike (the payload comparison checks that); validation is one
     // function, run here on the scanner's reading as the verifier runs it.
-    let text = super::utf8(Part::Payload, &payload)?;
-    let spans = super::claims(text, depth)?;
-    crate::validate::claims(config, ClaimsView::new(text, &spans), now, None)
+    let spans = super::claims(&payload, depth)?;
+    crate::validate::claims(config, ClaimsView::new(&payload, &spans), now, None)
 }
 
 /// The verifier the token comparisons use: HS256 with [`SECRET`], issuer

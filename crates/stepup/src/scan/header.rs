@@ -22,7 +22,7 @@ impl Member {
     }
 }
 
-/// The members of a header the rules of DESIGN.md §3 look at. `jwk`, `jku`, `x5u`,
+/// The members of a header the rules of docs/verification-rules.md look at. `jwk`, `jku`, `x5u`,
 /// `x5c` and any other member are read (strictly) and ignored: keys come only from
 /// configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -51,7 +51,7 @@ fn known_bit(name: &[u8]) -> Option<u8> {
 }
 
 /// Reads a header: a strict JSON object whose member names are distinct.
-pub(super) fn read(text: &str, max_depth: usize) -> Result<HeaderMembers, Fault> {
+pub(super) fn read(text: &[u8], max_depth: usize) -> Result<HeaderMembers, Fault> {
     let mut header = HeaderMembers::default();
     let mut seen_known = 0u8;
     let mut seen_other = NameSet::new();

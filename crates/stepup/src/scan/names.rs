@@ -14,7 +14,8 @@ const INLINE: usize = 16;
 /// with escapes, and every name past the first [`INLINE`], go to a hash set, so a
 /// 64 KiB object of distinct names stays linear-time overall.
 pub(crate) struct NameSet<'a> {
-    inline: [&'a [u8]; INLINE],
+    // `None`, not empty slices: an all-zero array is set up with a few wide stores.
+    inline: [Option<&'a [u8]>; INLINE],
     len: usize,
     spilled: Option<HashSet<Cow<'a, [u8]>>>,
 }
@@ -23,7 +24,7 @@ impl<'a> NameSet<'a> {
     /// An empty set.
     pub(crate) fn new() -> Self {
         Self {
-            inline: [b""; INLINE],
+            inline: [None; INLINE],
             len: 0,
             spilled: None,
         }
@@ -36,10 +37,10 @@ impl<'a> NameSet<'a> {
         if let (Cow::Borrowed(borrowed), None) = (&name, &self.spilled)
             && let (seen, [slot, ..]) = self.inline.split_at_mut(self.len.min(INLINE))
         {
-            if seen.contains(borrowed) {
+            if seen.contains(&Some(*borrowed)) {
                 return Err(name);
             }
-            *slot = borrowed;
+            *slot = Some(borrowed);
             self.len += 1;
             return Ok(());
         }
@@ -48,7 +49,11 @@ impl<'a> NameSet<'a> {
 
     #[inline(never)]
     fn insert_slow(&mut self, name: Cow<'a, [u8]>) -> Result<(), Cow<'a, [u8]>> {
-        let seen_inline = self.inline.iter().take(self.len).any(|seen| **seen == *name);
+        let seen_inline = self
+            .inline
+            .iter()
+            .take(self.len)
+            .any(|seen| *seen == Some(&*name));
         let seen_spilled = self
             .spilled
             .as_ref()
@@ -58,7 +63,7 @@ impl<'a> NameSet<'a> {
         }
         match (name, self.inline.get_mut(self.len)) {
             (Cow::Borrowed(name), Some(slot)) => {
-                *slot = name;
+                *slot = Some(name);
                 self.len += 1;
             }
             (name, _) => {
@@ -82,7 +87,10 @@ mod tests {
         }
         assert!(set.insert(Cow::Borrowed(b"n3")).is_err(), "inline");
         assert!(set.insert(Cow::Borrowed(b"n39")).is_err(), "spilled");
-        assert!(set.insert(Cow::Owned(b"n5".to_vec())).is_err(), "escaped vs plain");
+        assert!(
+            set.insert(Cow::Owned(b"n5".to_vec())).is_err(),
+            "escaped vs plain"
+        );
         let mut set = NameSet::new();
         assert!(set.insert(Cow::Owned(b"a".to_vec())).is_ok());
         assert!(set.insert(Cow::Borrowed(b"a")).is_err(), "plain vs escaped");

@@ -43,6 +43,7 @@ pub(crate) enum Syntax {
     InvalidEscape,
     InvalidNumber,
     ControlCharacter,
+    InvalidUtf8,
     KeyMustBeAString,
     LoneSurrogate,
     UnexpectedEndOfHexEscape,
@@ -73,7 +74,10 @@ impl Syntax {
             Self::ExpectedValue => "expected value",
             Self::InvalidEscape => "invalid escape",
             Self::InvalidNumber => "invalid number",
-            Self::ControlCharacter => "control character (\\u0000-\\u001F) found while parsing a string",
+            Self::ControlCharacter => {
+                "control character (\\u0000-\\u001F) found while parsing a string"
+            }
+            Self::InvalidUtf8 => "not valid UTF-8",
             Self::KeyMustBeAString => "key must be a string",
             Self::LoneSurrogate => "lone leading surrogate in hex escape",
             Self::UnexpectedEndOfHexEscape => "unexpected end of hex escape",
@@ -114,35 +118,48 @@ impl Value {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Array {
     pub(crate) start: usize,
-    pub(crate) len: usize,
-    pub(crate) all_text: bool,
+    /// The length, and in the top bit whether all elements are strings (as in
+    /// [`Text`], two plain words copy better than a padded struct).
+    len_and_all_text: usize,
 }
 
-/// A cursor over one JSON text (already known to be UTF-8).
+/// The top bit of [`Array::len_and_all_text`].
+const ALL_TEXT: usize = 1 << (usize::BITS - 1);
+
+impl Array {
+    /// How many elements the array has.
+    pub(crate) fn len(self) -> usize {
+        self.len_and_all_text & !ALL_TEXT
+    }
+
+    /// Whether every element is a string (true for an empty array).
+    pub(crate) fn all_text(self) -> bool {
+        self.len_and_all_text & ALL_TEXT != 0
+    }
+}
+
+/// A cursor over one JSON text.
 pub(crate) struct Reader<'a> {
-    pub(super) text: &'a str,
     pub(super) bytes: &'a [u8],
     pub(super) pos: usize,
     max_depth: usize,
 }
 
 impl<'a> Reader<'a> {
-    /// A reader at the start of `text`; containers nest at most `max_depth` deep
+    /// A reader at the start of `bytes`; containers nest at most `max_depth` deep
     /// (the top-level object is depth 1).
-    pub(crate) fn new(text: &'a str, max_depth: usize) -> Self {
+    pub(crate) fn new(bytes: &'a [u8], max_depth: usize) -> Self {
         Self {
-            text,
-            bytes: text.as_bytes(),
+            bytes,
             pos: 0,
             max_depth,
         }
     }
 
-    /// A reader at `pos` of `text`, for walking again over a part already read.
-    pub(super) fn at(text: &'a str, pos: usize) -> Self {
+    /// A reader at `pos` of `bytes`, for walking again over a part already read.
+    pub(super) fn at(bytes: &'a [u8], pos: usize) -> Self {
         Self {
-            text,
-            bytes: text.as_bytes(),
+            bytes,
             pos,
             max_depth: usize::MAX,
         }
@@ -261,7 +278,7 @@ impl<'a> Reader<'a> {
             Some(b'"') => {
                 self.pos += 1;
                 let name = self.string()?;
-                Ok(Some(name.bytes(self.text)))
+                Ok(Some(name.bytes(self.bytes)))
             }
             Some(b'}') => Err(self.syntax(Syntax::TrailingComma)),
             Some(_) => Err(self.syntax(Syntax::KeyMustBeAString)),
@@ -288,7 +305,7 @@ impl<'a> Reader<'a> {
     #[inline(never)]
     fn name_after(&mut self, start: usize, at: usize) -> Result<Cow<'a, [u8]>, Fault> {
         let text = self.string_after(start, at)?;
-        Ok(text.bytes(self.text))
+        Ok(text.bytes(self.bytes))
     }
 
     /// Reads the `:` after a member name.
@@ -323,6 +340,14 @@ impl<'a> Reader<'a> {
                 Ok(Value::Text(self.string()?))
             }
             Some(b'0'..=b'9') => Ok(Value::Number(self.number()?)),
+            Some(b't') if self.bytes.get(self.pos..self.pos + 4) == Some(b"true") => {
+                self.pos += 4;
+                Ok(Value::Bool)
+            }
+            Some(b'f') if self.bytes.get(self.pos..self.pos + 5) == Some(b"false") => {
+                self.pos += 5;
+                Ok(Value::Bool)
+            }
             _ => self.any_value(depth),
         }
     }
@@ -408,8 +433,7 @@ impl<'a> Reader<'a> {
         self.pos += 1;
         Ok(Array {
             start,
-            len,
-            all_text,
+            len_and_all_text: len | if all_text { ALL_TEXT } else { 0 },
         })
     }
 

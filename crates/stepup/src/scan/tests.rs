@@ -18,13 +18,23 @@ fn agree(input: &[u8]) {
     }
 }
 
+/// The scanner on a payload given as text.
+fn claims(json: &str, depth: usize) -> Result<ClaimSpans, crate::Error> {
+    super::claims(json.as_bytes(), depth)
+}
+
+/// The scanner on a header given as text.
+fn header(json: &str, depth: usize) -> Result<HeaderMembers, crate::Error> {
+    super::header(json.as_bytes(), depth)
+}
+
 fn payload_code(json: &str) -> Result<(), &'static str> {
     claims(json, 64).map(drop).map_err(|e| e.code())
 }
 
 fn view_of(json: &str, f: impl FnOnce(ClaimsView<'_>)) {
     let spans = claims(json, 64).unwrap();
-    f(ClaimsView::new(json, &spans));
+    f(ClaimsView::new(json.as_bytes(), &spans));
 }
 
 #[test]
@@ -53,13 +63,19 @@ fn reads_standard_claims_as_spans() {
 
 #[test]
 fn unescapes_only_strings_with_escapes() {
-    view_of(r#"{"iss":"plain","sub":"a\"b\\c\n\u00e9\ud83d\ude00"}"#, |view| {
-        assert!(matches!(view.iss(), Some(std::borrow::Cow::Borrowed("plain"))));
-        assert_eq!(
-            view.to_claims().sub.as_deref(),
-            Some("a\"b\\c\n\u{e9}\u{1F600}")
-        );
-    });
+    view_of(
+        r#"{"iss":"plain","sub":"a\"b\\c\n\u00e9\ud83d\ude00"}"#,
+        |view| {
+            assert!(matches!(
+                view.iss(),
+                Some(std::borrow::Cow::Borrowed("plain"))
+            ));
+            assert_eq!(
+                view.to_claims().sub.as_deref(),
+                Some("a\"b\\c\n\u{e9}\u{1F600}")
+            );
+        },
+    );
 }
 
 #[test]
@@ -137,7 +153,9 @@ fn errors_name_the_position() {
     let error = claims("{\n  \"a\": tru }", 64).unwrap_err();
     assert_eq!(error.code(), "invalid_json");
     assert!(
-        error.to_string().contains("expected ident at line 2 column"),
+        error
+            .to_string()
+            .contains("expected ident at line 2 column"),
         "{error}"
     );
 }
@@ -148,6 +166,21 @@ fn text_list_reads_elements_with_spaces_and_escapes() {
         let audiences: Vec<_> = view.audiences().collect();
         assert_eq!(audiences, ["a", "bc", "d"]);
     });
+}
+
+#[test]
+fn amr_membership_with_escapes_spaces_and_non_ascii() {
+    for (json, mfa) in [
+        (r#"{"amr":["pwd","mfa"]}"#, true),
+        (r#"{"amr":[ "pwd" ,	"mfa" ]}"#, true),
+        (r#"{"amr":["m\u0066a"]}"#, true),
+        (r#"{"amr":["é","mfa"]}"#, true),
+        (r#"{"amr":["\"","mfa"]}"#, true),
+        (r#"{"amr":["mfax","mf","MFA",""]}"#, false),
+        (r#"{"amr":[]}"#, false),
+    ] {
+        view_of(json, |view| assert_eq!(view.has_amr("mfa"), mfa, "{json}"));
+    }
 }
 
 #[test]
@@ -185,39 +218,163 @@ fn corpus() -> Vec<Vec<u8>> {
 
 /// Values that probe the number, string and literal grammar and the claim types.
 const VALUES: &[&str] = &[
-    "0", "-0", "01", "-01", "1.", ".5", "1e", "1e+", "1e-5", "1E5", "-", "--1", "+1",
-    "1.5e308", "1.8e308", "1e309", "1e400", "1e-400", "-1e400", "0e999999999999",
-    "1e99999999999", "1e-99999999999", "0.0e99999999999",
-    "123456789012345678901234567890", "123456789012345678901234567890e-10",
-    "18446744073709551615", "18446744073709551616", "9223372036854775807",
-    "9223372036854775808", "9223372036854775809", "-9223372036854775808",
-    "-9223372036854775809", "-18446744073709551616", "1.7976931348623157e308",
-    "17976931348623157e292", "179769313486231580000000000000000e276",
+    "0",
+    "-0",
+    "01",
+    "-01",
+    "1.",
+    ".5",
+    "1e",
+    "1e+",
+    "1e-5",
+    "1E5",
+    "-",
+    "--1",
+    "+1",
+    "1.5e308",
+    "1.8e308",
+    "1e309",
+    "1e400",
+    "1e-400",
+    "-1e400",
+    "0e999999999999",
+    "1e99999999999",
+    "1e-99999999999",
+    "0.0e99999999999",
+    "123456789012345678901234567890",
+    "123456789012345678901234567890e-10",
+    "18446744073709551615",
+    "18446744073709551616",
+    "9223372036854775807",
+    "9223372036854775808",
+    "9223372036854775809",
+    "-9223372036854775808",
+    "-9223372036854775809",
+    "-18446744073709551616",
+    "1.7976931348623157e308",
+    "17976931348623157e292",
+    "179769313486231580000000000000000e276",
     "0.000000000000000000000000000000000000001",
-    "1.00000000000000000000000000000000000000001", "1700000000.5", "1699999999.9999999",
-    "17e8", "2e9", "4e18", "9.3e18", "-9.3e18", "1.2345678901234567890123e9", "1e-7",
-    r#""""#, r#""a""#, r#""\u0041""#, r#""\uD83D\uDE00""#, r#""\uD83D""#, r#""\uDE00""#,
-    r#""\uD83Dx""#, r#""\uD83D\u0041""#, r#""\uD83D\uD83D\uDE00""#, r#""\u12""#,
-    r#""\u12G4""#, r#""\x""#, r#""\"""#, r#""\\""#, "\"\u{1}\"", "\"\t\"", "\"\u{7f}\"",
-    "\"é\"", "\"\u{1F600}\"", r#""\/""#, r#""abc"#, r#""\"#, "\"\\u", "\"\\uD83D\\",
-    "true", "false", "null", "tru", "nul", "falsee", "true1", "nulll", "[]", "[1,]",
-    "[,1]", "[1 2]", "[1,2]", r#"["a"]"#, r#"["a","b"]"#, r#"["a",1]"#, r#"[["a"]]"#,
-    r#"["mfa"]"#, r#"["MFA"]"#, "[[[]]]", "[[[[[]]]]]", "{}", r#"{"a":1}"#,
-    r#"{"a":1,"a":2}"#, r#"{"a":{"b":[1e400]}}"#, r#"{"a"}"#, r#"{"a":}"#, r#"{"a":1,}"#,
-    r#"{,"a":1}"#, r#"{"a" 1}"#, "{1:2}", "[1e400]", r#"[{"a":1,"a":1}]"#, "",
+    "1.00000000000000000000000000000000000000001",
+    "1700000000.5",
+    "1699999999.9999999",
+    "17e8",
+    "2e9",
+    "4e18",
+    "9.3e18",
+    "-9.3e18",
+    "1.2345678901234567890123e9",
+    "1e-7",
+    r#""""#,
+    r#""a""#,
+    r#""\u0041""#,
+    r#""\uD83D\uDE00""#,
+    r#""\uD83D""#,
+    r#""\uDE00""#,
+    r#""\uD83Dx""#,
+    r#""\uD83D\u0041""#,
+    r#""\uD83D\uD83D\uDE00""#,
+    r#""\u12""#,
+    r#""\u12G4""#,
+    r#""\x""#,
+    r#""\"""#,
+    r#""\\""#,
+    "\"\u{1}\"",
+    "\"\t\"",
+    "\"\u{7f}\"",
+    "\"é\"",
+    "\"\u{1F600}\"",
+    r#""\/""#,
+    r#""abc"#,
+    r#""\"#,
+    "\"\\u",
+    "\"\\uD83D\\",
+    "true",
+    "false",
+    "null",
+    "tru",
+    "nul",
+    "falsee",
+    "true1",
+    "nulll",
+    "[]",
+    "[1,]",
+    "[,1]",
+    "[1 2]",
+    "[1,2]",
+    r#"["a"]"#,
+    r#"["a","b"]"#,
+    r#"["a",1]"#,
+    r#"[["a"]]"#,
+    r#"["mfa"]"#,
+    r#"["MFA"]"#,
+    "[[[]]]",
+    "[[[[[]]]]]",
+    "{}",
+    r#"{"a":1}"#,
+    r#"{"a":1,"a":2}"#,
+    r#"{"a":{"b":[1e400]}}"#,
+    r#"{"a"}"#,
+    r#"{"a":}"#,
+    r#"{"a":1,}"#,
+    r#"{,"a":1}"#,
+    r#"{"a" 1}"#,
+    "{1:2}",
+    "[1e400]",
+    r#"[{"a":1,"a":1}]"#,
+    "",
 ];
 
 const NAMES: &[&str] = &[
-    "iss", "sub", "aud", "exp", "iat", "nbf", "auth_time", "nonce", "acr", "amr", "azp",
-    "sid", "alg", "kid", "typ", "cty", "crit", "b64", "jwk", "x", "\\u0069ss", "\\u0061lg",
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "nbf",
+    "auth_time",
+    "nonce",
+    "acr",
+    "amr",
+    "azp",
+    "sid",
+    "alg",
+    "kid",
+    "typ",
+    "cty",
+    "crit",
+    "b64",
+    "jwk",
+    "x",
+    "\\u0069ss",
+    "\\u0061lg",
 ];
 
 /// Objects of one or a few members built from [`NAMES`] and [`VALUES`].
 fn edge_cases() -> Vec<String> {
     let mut cases: Vec<String> = [
-        "", " ", "{", "}", "{}", " \t\n\r{ }\r\n ", "{} x", "{}{}", "{},", "[]", "\"x\"", "1",
-        "null", "true", "1e400", "\"\\x\"", "[1e400]", "{\"a\":1", "{\"a\":1,", "{\"a\"",
-        "{\"a\":", "\u{feff}{}",
+        "",
+        " ",
+        "{",
+        "}",
+        "{}",
+        " \t\n\r{ }\r\n ",
+        "{} x",
+        "{}{}",
+        "{},",
+        "[]",
+        "\"x\"",
+        "1",
+        "null",
+        "true",
+        "1e400",
+        "\"\\x\"",
+        "[1e400]",
+        "{\"a\":1",
+        "{\"a\":1,",
+        "{\"a\"",
+        "{\"a\":",
+        "\u{feff}{}",
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -247,6 +404,50 @@ fn agrees_on_edge_cases() {
         agree(case.as_bytes());
     }
     agree(b"{\"a\":\"\xff\"}");
+    for bad in [
+        &b"\xc3"[..],
+        b"\xc3\x28",
+        b"\xe0\x80\x80",
+        b"\xed\xa0\x80",
+        b"\xf4\x90\x80\x80",
+        b"\xf0\x8f\xbf\xbf",
+        b"\xc0\xaf",
+        b"\x80",
+        b"\xfe",
+        b"\xe2\x82",
+        b"\xf0\x9f\x98",
+    ] {
+        for (before, after) in [
+            ("{\"a\":\"", "\"}"),
+            ("{\"", "\":1}"),
+            ("{\"iss\":1,\"b\":\"", "\"}"),
+        ] {
+            let mut input = before.as_bytes().to_vec();
+            input.extend_from_slice(bad);
+            input.extend_from_slice(after.as_bytes());
+            agree(&input);
+            assert_eq!(
+                super::claims(&input, 64)
+                    .map(drop)
+                    .map_err(|e| e.to_string()),
+                Err("payload is not a valid JSON object: not valid UTF-8".into())
+            );
+        }
+    }
+    for good in [
+        "é",
+        "\u{7ff}",
+        "\u{800}",
+        "\u{ffff}",
+        "\u{10000}",
+        "\u{10ffff}",
+        "\u{d7ff}",
+        "\u{e000}",
+    ] {
+        let input = format!("{{\"a\":\"x{good}y\"}}");
+        agree(input.as_bytes());
+        assert_eq!(payload_code(&input), Ok(()), "{good:?}");
+    }
     agree(b"{\"iss\":1,\"\xc3\"}");
     agree(b"\xef\xbb\xbf{}");
 }
@@ -406,4 +607,3 @@ proptest! {
         agree(&bytes);
     }
 }
-

@@ -7,45 +7,76 @@ use super::reader::{Array, Fault, Reader, Syntax};
 
 /// A string value: the bytes between its quotes in the part it was read from, and
 /// whether they hold escapes.
+///
+/// Two words, the flag in the top bit of the second (a slice is at most `isize::MAX`
+/// bytes long, so no position uses that bit): a span is copied as two plain words,
+/// which keeps the compiler from shuffling a padded struct through the stack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Text {
     start: usize,
-    end: usize,
-    escaped: bool,
+    end_and_escaped: usize,
 }
 
+/// The top bit of [`Text::end_and_escaped`].
+const ESCAPED: usize = 1 << (usize::BITS - 1);
+
 impl Text {
+    /// The span from `start` to `end`, with or without escapes.
+    #[inline(always)]
+    fn new(start: usize, end: usize, escaped: bool) -> Self {
+        Self {
+            start,
+            end_and_escaped: end | if escaped { ESCAPED } else { 0 },
+        }
+    }
+
+    #[inline(always)]
+    fn end(self) -> usize {
+        self.end_and_escaped & !ESCAPED
+    }
+
+    #[inline(always)]
+    fn escaped(self) -> bool {
+        self.end_and_escaped & ESCAPED != 0
+    }
+
     /// The string's value as bytes (UTF-8), borrowed from `part` unless it has
     /// escapes.
     #[inline]
-    pub(crate) fn bytes(self, part: &str) -> Cow<'_, [u8]> {
-        if self.escaped {
+    pub(crate) fn bytes(self, part: &[u8]) -> Cow<'_, [u8]> {
+        if self.escaped() {
             Cow::Owned(self.read(part).into_owned().into_bytes())
         } else {
-            Cow::Borrowed(part.as_bytes().get(self.start..self.end).unwrap_or_default())
+            Cow::Borrowed(part.get(self.start..self.end()).unwrap_or_default())
         }
     }
 
     /// Whether the string's value is `value`, comparing bytes in place unless it has
     /// escapes.
-    pub(crate) fn is(self, part: &str, value: &str) -> bool {
-        if self.escaped {
+    pub(crate) fn is(self, part: &[u8], value: &str) -> bool {
+        if self.escaped() {
             self.read(part) == value
         } else {
-            part.as_bytes().get(self.start..self.end) == Some(value.as_bytes())
+            part.get(self.start..self.end()) == Some(value.as_bytes())
         }
     }
 
     /// The string's value, borrowed from `part` unless it has escapes. `part` must be
     /// the text the span was read from.
-    pub(crate) fn read(self, part: &str) -> Cow<'_, str> {
-        // The span starts and ends next to ASCII quotes, so it lies on char
-        // boundaries of its own part: `get` always succeeds there.
-        let raw = part.get(self.start..self.end).unwrap_or_default();
-        if self.escaped {
-            Cow::Owned(unescape(raw))
+    pub(crate) fn read(self, part: &[u8]) -> Cow<'_, str> {
+        let raw = part.get(self.start..self.end()).unwrap_or_default();
+        // The scanner validated the span as UTF-8, so this borrows: it checks again,
+        // which for the short strings read on the hot path costs little and keeps the
+        // crate free of `unsafe` (and, were a span ever not UTF-8, would replace the
+        // bad bytes rather than read them as text).
+        let raw = match std::str::from_utf8(raw) {
+            Ok(raw) => Cow::Borrowed(raw),
+            Err(_) => String::from_utf8_lossy(raw),
+        };
+        if self.escaped() {
+            Cow::Owned(unescape(&raw))
         } else {
-            Cow::Borrowed(raw)
+            raw
         }
     }
 }
@@ -63,7 +94,7 @@ impl TextList {
     pub(crate) fn new(array: Array) -> Self {
         Self {
             start: array.start,
-            len: array.len,
+            len: array.len(),
         }
     }
 
@@ -73,17 +104,36 @@ impl TextList {
     }
 
     /// The strings, in order. `part` must be the text the array was read from.
-    pub(crate) fn iter(self, part: &str) -> impl Iterator<Item = Cow<'_, str>> {
+    pub(crate) fn iter(self, part: &[u8]) -> impl Iterator<Item = Cow<'_, str>> {
         self.texts(part).map(move |text| text.read(part))
     }
 
     /// Whether one of the strings is `value`.
-    pub(crate) fn contains(self, part: &str, value: &str) -> bool {
-        self.texts(part).any(|text| text.is(part, value))
+    pub(crate) fn contains(self, part: &[u8], value: &str) -> bool {
+        // Fast path (the policy asks this of `amr` for every token): elements are
+        // compared in place, quote to quote, as long as they are plain ASCII without
+        // escapes; the first other one sends the question down the careful path.
+        let mut pos = self.start.saturating_add(1);
+        for _ in 0..self.len {
+            // Between elements there are only whitespace and commas.
+            while part.get(pos).is_some_and(|&byte| byte != b'"') {
+                pos += 1;
+            }
+            let start = pos + 1;
+            let end = skip_plain(part, start);
+            if part.get(end) != Some(&b'"') {
+                return self.texts(part).any(|text| text.is(part, value));
+            }
+            if part.get(start..end) == Some(value.as_bytes()) {
+                return true;
+            }
+            pos = end + 1;
+        }
+        false
     }
 
     /// The spans of the strings.
-    fn texts(self, part: &str) -> impl Iterator<Item = Text> {
+    fn texts(self, part: &[u8]) -> impl Iterator<Item = Text> {
         let mut reader = Reader::at(part, self.start.saturating_add(1));
         std::iter::from_fn(move || {
             // The array was read before: whitespace, commas and strings up to `]`.
@@ -107,27 +157,43 @@ const ONES: u64 = 0x0101_0101_0101_0101;
 /// Bytes with only the high bit set.
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
-/// Flags (high bit) the bytes of `word` below `n` (at most 0x80). Exact for the
-/// lowest flagged byte: a borrow only ever comes from a flagged byte, into the ones
-/// above it, which the caller never looks at.
-#[inline(always)]
-fn bytes_below(word: u64, n: u8) -> u64 {
-    word.wrapping_sub(ONES * u64::from(n)) & !word & HIGH
-}
-
-/// Flags the bytes of `word` that end a run of plain string content: `"`, `\` and
-/// the control characters below 0x20 (the lowest flagged byte is always a real one).
-/// Flipping bit 1 maps `"` (0x22) to 0x20 and keeps control characters below 0x20,
-/// so one comparison, "below 0x21", finds both.
+/// Flags the bytes of `word` that end a run of plain string content: `"`, `\`, the
+/// control characters below 0x20, and bytes of non-ASCII characters (checked as
+/// UTF-8 one by one, off the fast path); the lowest flagged byte is always a real
+/// one. Flipping bit 1 maps `"` (0x22) to 0x20 and keeps control characters below
+/// 0x20, so one comparison, "below 0x21", finds both; a byte with its high bit set
+/// is flagged as it is, so the "not above 0x7F" mask of [`bytes_below`] drops out.
 #[inline(always)]
 fn special_bytes(word: u64) -> u64 {
-    let quote_or_control = bytes_below(word ^ (ONES * 0x02), 0x21);
-    let backslash = bytes_below(word ^ (ONES * u64::from(b'\\')), 1);
-    quote_or_control | backslash
+    let quote_or_control = (word ^ (ONES * 0x02)).wrapping_sub(ONES * 0x21);
+    let backslash = (word ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES);
+    (quote_or_control | backslash | word) & HIGH
 }
 
 fn is_special(byte: u8) -> bool {
-    byte == b'"' || byte == b'\\' || byte < 0x20
+    byte == b'"' || byte == b'\\' || !(0x20..0x80).contains(&byte)
+}
+
+/// The length of the UTF-8 sequence at `at` (RFC 3629: no overlong forms, no
+/// surrogates, nothing above U+10FFFF), or `None` if there is none.
+fn utf8_len(bytes: &[u8], at: usize) -> Option<usize> {
+    let next = |i: usize, low: u8, high: u8| {
+        bytes
+            .get(at + i)
+            .is_some_and(|byte| (low..=high).contains(byte))
+    };
+    let tail = |from: usize, len: usize| (from..len).all(|i| next(i, 0x80, 0xBF));
+    let (len, second_low, second_high) = match *bytes.get(at)? {
+        0xC2..=0xDF => (2, 0x80, 0xBF),
+        0xE0 => (3, 0xA0, 0xBF),
+        0xE1..=0xEC | 0xEE..=0xEF => (3, 0x80, 0xBF),
+        0xED => (3, 0x80, 0x9F),
+        0xF0 => (4, 0x90, 0xBF),
+        0xF1..=0xF3 => (4, 0x80, 0xBF),
+        0xF4 => (4, 0x80, 0x8F),
+        _ => return None,
+    };
+    (next(1, second_low, second_high) && tail(2, len)).then_some(len)
 }
 
 /// The position of the first byte at or after `pos` that is not plain string
@@ -174,19 +240,15 @@ pub(super) fn skip_plain(bytes: &[u8], pos: usize) -> usize {
 
 impl Reader<'_> {
     /// Reads a string whose opening quote has been read; the position ends after the
-    /// closing quote. Validates escapes (including surrogate pairs) and refuses raw
-    /// control characters; the text is already known to be UTF-8.
+    /// closing quote. Validates escapes (including surrogate pairs) and UTF-8, and
+    /// refuses raw control characters.
     #[inline(always)]
     pub(crate) fn string(&mut self) -> Result<Text, Fault> {
         let start = self.pos;
         let end = skip_plain(self.bytes, start);
         if self.bytes.get(end) == Some(&b'"') {
             self.pos = end + 1;
-            return Ok(Text {
-                start,
-                end,
-                escaped: false,
-            });
+            return Ok(Text::new(start, end, false));
         }
         self.string_after(start, end)
     }
@@ -202,16 +264,16 @@ impl Reader<'_> {
             self.pos = at + 1;
             match self.bytes.get(at) {
                 Some(b'"') => {
-                    return Ok(Text {
-                        start,
-                        end: at,
-                        escaped,
-                    });
+                    return Ok(Text::new(start, at, escaped));
                 }
                 Some(b'\\') => {
                     escaped = true;
                     self.escape()?;
                 }
+                Some(0x80..) => match utf8_len(self.bytes, at) {
+                    Some(len) => self.pos = at + len,
+                    None => return Err(self.syntax_before(Syntax::InvalidUtf8)),
+                },
                 Some(_) => return Err(self.syntax_before(Syntax::ControlCharacter)),
                 None => {
                     self.pos = at;
@@ -257,7 +319,11 @@ impl Reader<'_> {
     }
 
     fn hex4(&mut self) -> Result<u16, Fault> {
-        let Some(digits) = self.bytes.get(self.pos..).and_then(<[u8]>::first_chunk::<4>) else {
+        let Some(digits) = self
+            .bytes
+            .get(self.pos..)
+            .and_then(<[u8]>::first_chunk::<4>)
+        else {
             self.pos = self.bytes.len();
             return Err(self.syntax(Syntax::EofInString));
         };

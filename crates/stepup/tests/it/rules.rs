@@ -1,4 +1,4 @@
-//! One test per rule of DESIGN.md §3, end to end with real keys and a fixed clock.
+//! One test per rule of docs/verification-rules.md, end to end with real keys and a fixed clock.
 //! Each would fail if the rule it names were removed from the verifier.
 
 use base64::Engine as _;

@@ -3,7 +3,7 @@
 //! one rejected. Sets are chosen to match JWS: ECDSA in raw r||s (IEEE P1363) form,
 //! RSA PKCS#1 v1.5 and PSS (salt = hash length, MGF1 with the same hash), Ed25519, and
 //! HMAC with full-length tags and keys at least the hash length (shorter keys are
-//! refused by design, DESIGN.md §3).
+//! refused by design, docs/verification-rules.md).
 
 use stepup::__private::verify_signature;
 use stepup::Alg;
