@@ -81,13 +81,13 @@ impl Ask {
     /// they are sent: `acr_values` (space-separated), `max_age`, `prompt=login`, each
     /// only when it applies.
     pub fn authorize_params(&self) -> Vec<(&'static str, String)> {
-        let mut params = Vec::with_capacity(3);
-        if !self.acr_values.is_empty() {
-            params.push(("acr_values", self.acr_values.join(" ")));
+        // `acr_values` and `max_age` exactly as the core's challenge writes them.
+        let mut params = stepup::Challenge {
+            acr_values: self.acr_values.clone(),
+            max_age: self.max_age,
+            ..stepup::Challenge::default()
         }
-        if let Some(max_age) = self.max_age {
-            params.push(("max_age", max_age.to_string()));
-        }
+        .authorize_params();
         if self.prompt_login {
             params.push(("prompt", "login".to_owned()));
         }
