@@ -115,20 +115,19 @@ impl StepUp {
                     }
                 };
                 let result = match verifier.verify(token, now, None).await {
-                    Ok(token) => {
-                        let claims = token.claims();
-                        match policy.decide(claims, now) {
-                            Decision::Satisfied => {
-                                Ok(Identity::from_token(token, CredentialSource::Bearer))
-                            }
-                            Decision::StepUp(_) => Err(Refusal::StepUp(Ask::for_policy(
-                                policy,
-                                Some(claims),
-                                &inner.mfa,
-                                now,
-                            ))),
+                    // Decided on the claims in place; the owned `Claims` are built only
+                    // if something asks for them (a handler, the identity headers).
+                    Ok(token) => match policy.decide_token(&token, now) {
+                        Decision::Satisfied => {
+                            Ok(Identity::from_token(token, CredentialSource::Bearer))
                         }
-                    }
+                        Decision::StepUp(_) => Err(Refusal::StepUp(Ask::for_policy(
+                            policy,
+                            Some(token.claims()),
+                            &inner.mfa,
+                            now,
+                        ))),
+                    },
                     Err(error) => Err(Refusal::from_error(error)),
                 };
                 return decided(result);
