@@ -99,7 +99,47 @@ impl Alg {
 
     /// Looks an algorithm up by its exact registered name (case-sensitive, as RFC 7515 requires).
     pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|alg| alg.name() == name)
+        Self::from_name_bytes(name.as_bytes())
+    }
+
+    /// [`from_name`](Self::from_name) on the bytes of a header's `alg`: byte patterns
+    /// compile to a decision tree, where comparing with each name in turn would cost
+    /// a comparison per algorithm on every token.
+    pub(crate) fn from_name_bytes(name: &[u8]) -> Option<Self> {
+        Some(match name {
+            b"HS256" => Self::HS256,
+            b"HS384" => Self::HS384,
+            b"HS512" => Self::HS512,
+            b"RS256" => Self::RS256,
+            b"RS384" => Self::RS384,
+            b"RS512" => Self::RS512,
+            b"PS256" => Self::PS256,
+            b"PS384" => Self::PS384,
+            b"PS512" => Self::PS512,
+            b"ES256" => Self::ES256,
+            b"ES384" => Self::ES384,
+            b"ES512" => Self::ES512,
+            b"EdDSA" => Self::EdDSA,
+            b"Ed25519" => Self::Ed25519,
+            _ => return None,
+        })
+    }
+
+    /// The algorithm a header's `alg` names, or the error for it (`alg_none`,
+    /// `unsupported_alg`), as [`FromStr`] gives for the same text.
+    pub(crate) fn parse_bytes(name: &[u8]) -> Result<Self, Error> {
+        Self::from_name_bytes(name).ok_or_else(|| {
+            let shown = String::from_utf8_lossy(name);
+            if name.eq_ignore_ascii_case(b"none") {
+                Error::AlgNone {
+                    alg: Shown::new(shown),
+                }
+            } else {
+                Error::UnsupportedAlg {
+                    alg: Shown::new(shown),
+                }
+            }
+        })
     }
 
     /// The key family this algorithm needs.
@@ -267,6 +307,29 @@ mod tests {
         );
         assert_eq!("RS256".parse::<Alg>().ok(), Some(Alg::RS256));
         assert_eq!("Ed25519".parse::<Alg>().ok(), Some(Alg::Ed25519));
+    }
+
+    #[test]
+    fn the_byte_lookup_knows_exactly_the_registered_names() {
+        for alg in Alg::ALL {
+            assert_eq!(Alg::from_name_bytes(alg.name().as_bytes()), Some(alg));
+            assert_eq!(Alg::parse_bytes(alg.name().as_bytes()).ok(), Some(alg));
+            // Every prefix, every extension and every other casing is unknown.
+            let name = alg.name().as_bytes();
+            for len in 0..name.len() {
+                assert_eq!(Alg::from_name_bytes(&name[..len]), None);
+            }
+            assert_eq!(Alg::from_name_bytes(&[name, b"x"].concat()), None);
+            assert_eq!(Alg::from_name_bytes(&name.to_ascii_lowercase()), None);
+        }
+        // The same errors as parsing the text.
+        for name in ["none", "NoNe", "rs256", "", "HS256 ", "RS1"] {
+            assert_eq!(
+                Alg::parse_bytes(name.as_bytes()).map_err(|e| (e.code(), e.to_string())),
+                name.parse::<Alg>().map_err(|e| (e.code(), e.to_string())),
+                "{name:?}"
+            );
+        }
     }
 
     #[test]

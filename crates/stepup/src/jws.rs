@@ -171,6 +171,73 @@ pub(crate) fn decode_into_slot<'s>(
     }
 }
 
+/// The three parts of a token decoded into one buffer, one after the other (header,
+/// payload, signature), and each part's outcome.
+pub(crate) struct Decoded {
+    /// The decoded parts; a part that could not be decoded holds zeros.
+    pub(crate) buffer: Vec<u8>,
+    /// The decoded length of each part (0 for a length no canonical part has).
+    pub(crate) lens: [usize; 3],
+    /// Whether each part decoded, in the order of `lens`.
+    pub(crate) outcomes: [Result<(), Error>; 3],
+}
+
+/// Decodes the three parts of `parts` into one buffer.
+///
+/// Tokens almost always decode, so the parts are first appended to a buffer as they
+/// decode, which writes each byte once; only if one of them fails are the three
+/// decoded again, each into a slot of its exact length, so that every part has its
+/// own outcome and the verifier can report the failure that comes first in its order.
+pub(crate) fn decode_parts(parts: &Compact<'_>) -> Decoded {
+    let encoded = [parts.header, parts.payload, parts.signature];
+    // At least the decoded length of each part (3 bytes per 4 characters, rounded up).
+    let capacity = encoded.iter().map(|part| part.len() / 4 * 3 + 3).sum();
+    let mut buffer = Vec::with_capacity(capacity);
+    let mut lens = [0; 3];
+    let mut start = 0;
+    let mut appended = true;
+    for (len, part) in lens.iter_mut().zip(encoded) {
+        if base64_simd::URL_SAFE_NO_PAD
+            .decode_append(part, &mut buffer)
+            .is_err()
+        {
+            appended = false;
+            break;
+        }
+        *len = buffer.len() - start;
+        start = buffer.len();
+    }
+    if appended {
+        return Decoded {
+            buffer,
+            lens,
+            outcomes: [Ok(()), Ok(()), Ok(())],
+        };
+    }
+    decode_parts_in_slots(parts)
+}
+
+/// [`decode_parts`] after a failure: each part decoded on its own.
+#[cold]
+fn decode_parts_in_slots(parts: &Compact<'_>) -> Decoded {
+    let lens = [parts.header, parts.payload, parts.signature].map(decoded_len);
+    let mut buffer = vec![0; lens.iter().sum()];
+    // Cannot panic: the buffer is as long as the three slots together.
+    let (header_slot, rest) = buffer.split_at_mut(lens[0]);
+    let (payload_slot, signature_slot) = rest.split_at_mut(lens[1]);
+    let outcome = |part, encoded, slot| decode_into_slot(part, encoded, slot).map(drop);
+    let outcomes = [
+        outcome(Part::Header, parts.header, header_slot),
+        outcome(Part::Payload, parts.payload, payload_slot),
+        outcome(Part::Signature, parts.signature, signature_slot),
+    ];
+    Decoded {
+        buffer,
+        lens,
+        outcomes,
+    }
+}
+
 /// Decodes one part into `out` (cleared first).
 ///
 /// Decoding uses base64-simd, which is as strict as [`B64`] (no padding, no
@@ -254,15 +321,15 @@ pub enum TokenKind {
 }
 
 impl TokenKind {
-    fn accepts_typ(self, typ: Option<&str>) -> bool {
+    fn accepts_typ(self, typ: Option<&[u8]>) -> bool {
         match (self, typ) {
             (Self::IdToken, None) => true,
             (Self::IdToken, Some(t)) => {
-                t.eq_ignore_ascii_case("JWT") || t.eq_ignore_ascii_case("application/jwt")
+                t.eq_ignore_ascii_case(b"JWT") || t.eq_ignore_ascii_case(b"application/jwt")
             }
             (Self::AccessToken, None) => false,
             (Self::AccessToken, Some(t)) => {
-                t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
+                t.eq_ignore_ascii_case(b"at+jwt") || t.eq_ignore_ascii_case(b"application/at+jwt")
             }
         }
     }
@@ -305,9 +372,11 @@ pub(crate) fn check_members(
     text: &[u8],
     kind: TokenKind,
 ) -> Result<Alg, Error> {
+    // As bytes: the rules compare them with ASCII names, so no member needs to
+    // become text (only an error message shows one).
     let read = |member: Option<Member>| {
         member.map(|member| match member {
-            Member::Text(value) => Ok(value.read(text)),
+            Member::Text(value) => Ok(value.bytes(text)),
             Member::NotText => Err(()),
         })
     };
@@ -344,20 +413,20 @@ pub(crate) fn header_of(alg: Alg, members: &HeaderMembers, text: &[u8]) -> Heade
     }
 }
 
-/// A member as found, borrowed: `Err(())` if it is not a string.
-fn found<S: AsRef<str>, E>(member: &Option<Result<S, E>>) -> Option<Result<&str, ()>> {
+/// A member as found, borrowed as bytes: `Err(())` if it is not a string.
+fn found<S: AsRef<[u8]>, E>(member: &Option<Result<S, E>>) -> Option<Result<&[u8], ()>> {
     member
         .as_ref()
         .map(|value| value.as_ref().map(AsRef::as_ref).map_err(drop))
 }
 
-/// The header members the rules look at, as found: `Err(())` for a member that is
-/// not a string.
+/// The header members the rules look at, as found: the bytes (UTF-8) of a string
+/// member, `Err(())` for a member that is not a string.
 struct HeaderFound<'a> {
-    alg: Option<Result<&'a str, ()>>,
-    kid: Option<Result<&'a str, ()>>,
-    typ: Option<Result<&'a str, ()>>,
-    cty: Option<Result<&'a str, ()>>,
+    alg: Option<Result<&'a [u8], ()>>,
+    kid: Option<Result<&'a [u8], ()>>,
+    typ: Option<Result<&'a [u8], ()>>,
+    cty: Option<Result<&'a [u8], ()>>,
     crit: bool,
     b64: bool,
 }
@@ -375,7 +444,7 @@ fn header_rules(found: HeaderFound<'_>, kind: TokenKind) -> Result<Alg, Error> {
                 alg: Shown::new("(not a string)"),
             });
         }
-        Some(Ok(name)) => name.parse::<Alg>()?,
+        Some(Ok(name)) => Alg::parse_bytes(name)?,
     };
     if found.crit {
         return Err(Error::CritNotSupported);
@@ -384,9 +453,9 @@ fn header_rules(found: HeaderFound<'_>, kind: TokenKind) -> Result<Alg, Error> {
         return Err(Error::B64NotSupported);
     }
     fn string<'a>(
-        value: Option<Result<&'a str, ()>>,
+        value: Option<Result<&'a [u8], ()>>,
         name: &'static str,
-    ) -> Result<Option<&'a str>, Error> {
+    ) -> Result<Option<&'a [u8]>, Error> {
         match value {
             None => Ok(None),
             Some(Ok(s)) => Ok(Some(s)),
@@ -395,16 +464,16 @@ fn header_rules(found: HeaderFound<'_>, kind: TokenKind) -> Result<Alg, Error> {
     }
     let cty = string(found.cty, "cty")?;
     if let Some(cty) = cty
-        && (cty.eq_ignore_ascii_case("JWT") || cty.eq_ignore_ascii_case("application/jwt"))
+        && (cty.eq_ignore_ascii_case(b"JWT") || cty.eq_ignore_ascii_case(b"application/jwt"))
     {
         return Err(Error::NestedJwt {
-            cty: Shown::new(cty),
+            cty: Shown::new(String::from_utf8_lossy(cty)),
         });
     }
     let typ = string(found.typ, "typ")?;
     if !kind.accepts_typ(typ) {
         return Err(Error::TypNotAllowed {
-            typ: Shown::new(typ.unwrap_or("(none)")),
+            typ: Shown::new(typ.map_or("(none)".into(), String::from_utf8_lossy)),
             expected: kind.typ_expectation(),
         });
     }

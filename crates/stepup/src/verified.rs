@@ -9,7 +9,7 @@ use crate::alg::Alg;
 use crate::claims::{Claims, ClaimsView};
 use crate::error::{Error, Part};
 use crate::jws::{self, Header};
-use crate::scan::{ClaimSpans, HeaderMembers};
+use crate::scan::{self, ClaimSpans, HeaderMembers};
 
 /// A token whose signature and claims have been verified.
 ///
@@ -41,25 +41,34 @@ struct Inner {
 
 impl VerifiedToken {
     /// A token from its decoded `text` (header then payload, the header `header_len`
-    /// bytes long) and what the scanner found in it.
-    pub(crate) fn new(
+    /// bytes long) and what the scanner found in its header, with its claims read
+    /// from the payload (JSON nesting at most `max_depth` levels) straight into the
+    /// token. The signature has been verified; the claims are not validated yet.
+    ///
+    /// # Errors
+    /// The payload's JSON or claim-type error.
+    pub(crate) fn read_claims(
         text: Vec<u8>,
         header_len: usize,
         alg: Alg,
         header_members: HeaderMembers,
-        claim_spans: ClaimSpans,
-    ) -> Self {
-        Self {
-            inner: Box::new(Inner {
-                text,
-                header_len,
-                alg,
-                header_members,
-                claim_spans,
-                header: OnceLock::new(),
-                claims: OnceLock::new(),
-            }),
-        }
+        max_depth: usize,
+    ) -> Result<Self, Error> {
+        let mut inner = Box::new(Inner {
+            text,
+            header_len,
+            alg,
+            header_members,
+            claim_spans: ClaimSpans::default(),
+            header: OnceLock::new(),
+            claims: OnceLock::new(),
+        });
+        let Inner {
+            text, claim_spans, ..
+        } = &mut *inner;
+        let payload = text.get(header_len..).unwrap_or_default();
+        scan::claims_into(payload, max_depth, claim_spans)?;
+        Ok(Self { inner })
     }
 
     /// The protected header.

@@ -234,17 +234,18 @@ impl KeySet {
         Ok(())
     }
 
-    /// The keys that may verify a token with `alg` and `kid`, in order.
+    /// The keys that may verify a token with `alg` and `kid` (the bytes of the
+    /// header's string), in order.
     pub(crate) fn candidates<'a>(
         &'a self,
         alg: Alg,
-        kid: Option<&'a str>,
+        kid: Option<&'a [u8]>,
     ) -> impl Iterator<Item = &'a Key> + 'a {
         let by_kid = self.selection == Selection::ByKid;
         self.keys.iter().filter(move |key| {
             key.permits(alg)
                 && match (by_kid, kid) {
-                    (true, Some(kid)) => key.kid.as_deref() == Some(kid),
+                    (true, Some(kid)) => key.kid.as_deref().map(str::as_bytes) == Some(kid),
                     _ => true,
                 }
         })

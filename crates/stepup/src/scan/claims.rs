@@ -103,9 +103,10 @@ impl Known {
 }
 
 /// Reads a payload: a strict JSON object with distinct member names, whose standard
-/// claims have the types docs/verification-rules.md requires.
-pub(super) fn read(text: &[u8], max_depth: usize) -> Result<ClaimSpans, Fault> {
-    let mut claims = ClaimSpans::default();
+/// claims have the types docs/verification-rules.md requires. The claims found are
+/// written to `claims`, which starts as the default (no claims), in place: the
+/// verified token holds them where they are written.
+pub(super) fn read(text: &[u8], max_depth: usize, claims: &mut ClaimSpans) -> Result<(), Fault> {
     // Standard claims are tracked in a bit set; only other names need the name set.
     let mut seen_known = 0u16;
     let mut seen_other = NameSet::new();
@@ -129,8 +130,7 @@ pub(super) fn read(text: &[u8], max_depth: usize) -> Result<ClaimSpans, Fault> {
             other => other,
         })?;
         claims.set(claim, value)
-    })?;
-    Ok(claims)
+    })
 }
 
 impl ClaimSpans {

@@ -155,7 +155,7 @@ fn reference_verify(verifier: &Verifier, token: &str, now: UnixTime) -> Result<(
         config,
         verifier.keys(),
         header.alg,
-        header.kid.as_deref(),
+        header.kid.as_deref().map(str::as_bytes),
         &parts,
         signature.as_deref().map_err(Clone::clone),
     )?;

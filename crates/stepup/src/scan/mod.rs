@@ -69,7 +69,19 @@ pub(crate) fn header(text: &[u8], max_depth: usize) -> Result<HeaderMembers, Err
 /// Reads a payload: a strict UTF-8 JSON object nesting at most `max_depth` levels,
 /// whose standard claims have the right types.
 pub(crate) fn claims(text: &[u8], max_depth: usize) -> Result<ClaimSpans, Error> {
-    claims::read(text, max_depth).map_err(|fault| error(fault, Part::Payload, text, max_depth))
+    let mut spans = ClaimSpans::default();
+    claims_into(text, max_depth, &mut spans)?;
+    Ok(spans)
+}
+
+/// [`claims`], written to `spans` (which must be the default, no claims).
+pub(crate) fn claims_into(
+    text: &[u8],
+    max_depth: usize,
+    spans: &mut ClaimSpans,
+) -> Result<(), Error> {
+    claims::read(text, max_depth, spans)
+        .map_err(|fault| error(fault, Part::Payload, text, max_depth))
 }
 
 /// The crate error for a fault in `part`. A part that is not UTF-8 is reported as

@@ -407,3 +407,45 @@ fn unicode(after_u: &[u8]) -> (char, usize) {
         _ => (char::REPLACEMENT_CHARACTER, 4),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition [`skip_plain`] must agree with, byte by byte.
+    fn skip_plain_reference(bytes: &[u8], pos: usize) -> usize {
+        bytes
+            .iter()
+            .enumerate()
+            .skip(pos)
+            .find(|(_, byte)| is_special(**byte))
+            .map_or(bytes.len().max(pos), |(at, _)| at)
+    }
+
+    #[test]
+    fn skip_plain_stops_at_every_special_byte_in_every_position() {
+        // Every byte value, at every offset of the 16-byte chunks, the 8-byte words
+        // and the tail, with plain content before it and a start inside the text.
+        for len in 0..48 {
+            for at in 0..len {
+                for byte in 0..=255u8 {
+                    let mut text = vec![b'a'; len];
+                    text[at] = byte;
+                    for start in [0, 1, 7, 17] {
+                        assert_eq!(
+                            skip_plain(&text, start),
+                            skip_plain_reference(&text, start),
+                            "len {len}, byte {byte:#04x} at {at}, start {start}"
+                        );
+                    }
+                }
+            }
+        }
+        // Two special bytes: the first one counts.
+        let text = b"aaaaaaaaaa\"aaaaaaaaaaaaaaa\\aaaaa";
+        assert_eq!(skip_plain(text, 0), 10);
+        assert_eq!(skip_plain(text, 11), 26);
+        assert_eq!(skip_plain(b"", 0), 0);
+        assert_eq!(skip_plain(b"ab", 5), 5);
+    }
+}
