@@ -611,6 +611,12 @@ pub const ERROR_CODES: &[&str] = &[
     "keys_unavailable",
 ];
 
+/// Marks the branch that calls it as the unlikely one (a refusal): the compiler then
+/// keeps that branch's code apart from the path a valid token takes.
+/// `std::hint::cold_path` does this from Rust 1.95, newer than the crate's minimum.
+#[cold]
+pub(crate) fn cold_path() {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

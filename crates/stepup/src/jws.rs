@@ -440,14 +440,17 @@ struct HeaderFound<'a> {
 }
 
 /// The header rules, in their fixed order, whichever reader found the members.
+/// Refusals are marked as the cold path, as in `validate::claims`.
 fn header_rules(found: HeaderFound<'_>, kind: TokenKind) -> Result<Alg, Error> {
     let alg = match found.alg {
         None => {
+            crate::error::cold_path();
             return Err(Error::UnsupportedAlg {
                 alg: Shown::new("(missing)"),
             });
         }
         Some(Err(())) => {
+            crate::error::cold_path();
             return Err(Error::UnsupportedAlg {
                 alg: Shown::new("(not a string)"),
             });
@@ -455,9 +458,11 @@ fn header_rules(found: HeaderFound<'_>, kind: TokenKind) -> Result<Alg, Error> {
         Some(Ok(name)) => Alg::parse_bytes(name)?,
     };
     if found.crit {
+        crate::error::cold_path();
         return Err(Error::CritNotSupported);
     }
     if found.b64 {
+        crate::error::cold_path();
         return Err(Error::B64NotSupported);
     }
     fn string<'a>(
@@ -474,12 +479,14 @@ fn header_rules(found: HeaderFound<'_>, kind: TokenKind) -> Result<Alg, Error> {
     if let Some(cty) = cty
         && (cty.eq_ignore_ascii_case(b"JWT") || cty.eq_ignore_ascii_case(b"application/jwt"))
     {
+        crate::error::cold_path();
         return Err(Error::NestedJwt {
             cty: Shown::new(String::from_utf8_lossy(cty)),
         });
     }
     let typ = string(found.typ, "typ")?;
     if !kind.accepts_typ(typ) {
+        crate::error::cold_path();
         return Err(Error::TypNotAllowed {
             typ: Shown::new(typ.map_or("(none)".into(), String::from_utf8_lossy)),
             expected: kind.typ_expectation(),

@@ -11,6 +11,11 @@ use crate::time::UnixTime;
 use crate::verifier::Config;
 
 /// Validates the claims of a token whose signature has been verified.
+///
+/// Every refusal is marked as the cold path: the compiler then keeps the code that
+/// builds the errors apart from the checks a valid token runs through, which fit in
+/// fewer lines of instruction cache (the verifier's own code competes there with the
+/// signature algorithm's).
 pub(crate) fn claims(
     config: &Config,
     claims: ClaimsView<'_>,
@@ -20,12 +25,14 @@ pub(crate) fn claims(
     // Step 2: the Issuer Identifier MUST exactly match the `iss` claim.
     match claims.iss_is(&config.issuer) {
         None => {
+            crate::error::cold_path();
             return Err(Error::MissingClaim {
                 claim: "iss",
                 hint: "an ID token must name its issuer",
             });
         }
         Some(false) => {
+            crate::error::cold_path();
             return Err(Error::IssuerMismatch {
                 expected: Shown::new(&config.issuer),
                 found: Shown::new(claims.iss().unwrap_or_default()),
@@ -35,6 +42,7 @@ pub(crate) fn claims(
     }
     // OIDC Core §2: `sub` is REQUIRED (a string, checked when parsed).
     if !claims.has_sub() {
+        crate::error::cold_path();
         return Err(Error::MissingClaim {
             claim: "sub",
             hint: "an ID token must name its subject",
@@ -42,6 +50,7 @@ pub(crate) fn claims(
     }
     // Step 3: `aud` MUST contain the client_id.
     if claims.audience_count() == 0 {
+        crate::error::cold_path();
         return Err(Error::MissingClaim {
             claim: "aud",
             hint: "an ID token must name its audience (the client id)",
@@ -49,6 +58,7 @@ pub(crate) fn claims(
     }
     if !claims.has_audience(&config.client_id) {
         let found: Vec<_> = claims.audiences().collect();
+        crate::error::cold_path();
         return Err(Error::AudienceMismatch {
             expected: Shown::new(&config.client_id),
             found: Shown::new(found.join(", ")),
@@ -58,10 +68,12 @@ pub(crate) fn claims(
         // Step 4: several audiences require `azp` (docs/verification-rules.md makes the SHOULD a MUST).
         let azp_is_client = claims.azp_is(&config.client_id);
         if claims.audience_count() > 1 && azp_is_client.is_none() {
+            crate::error::cold_path();
             return Err(Error::AzpMissing);
         }
         // Step 5: a present `azp` must be the client id.
         if azp_is_client == Some(false) {
+            crate::error::cold_path();
             return Err(Error::AzpMismatch {
                 expected: Shown::new(&config.client_id),
                 found: Shown::new(claims.azp().unwrap_or_default()),
@@ -74,12 +86,14 @@ pub(crate) fn claims(
     let slack = leeway as f64;
     // Step 9: the current time MUST be before `exp` (plus leeway).
     let Some(exp) = claims.exp() else {
+        crate::error::cold_path();
         return Err(Error::MissingClaim {
             claim: "exp",
             hint: "an ID token must carry an expiry",
         });
     };
     if now_f >= exp.as_f64() + slack {
+        crate::error::cold_path();
         return Err(Error::Expired {
             exp: exp.as_secs(),
             now: now_secs,
@@ -89,12 +103,14 @@ pub(crate) fn claims(
     }
     // Step 10: `iat` is required; it must not be in the future (beyond leeway).
     let Some(iat) = claims.iat() else {
+        crate::error::cold_path();
         return Err(Error::MissingClaim {
             claim: "iat",
             hint: "an ID token must carry its issue time",
         });
     };
     if iat.as_f64() > now_f + slack {
+        crate::error::cold_path();
         return Err(Error::IssuedInFuture {
             iat: iat.as_secs(),
             now: now_secs,
@@ -105,6 +121,7 @@ pub(crate) fn claims(
     if let Some(nbf) = claims.nbf()
         && nbf.as_f64() > now_f + slack
     {
+        crate::error::cold_path();
         return Err(Error::NotYetValid {
             nbf: nbf.as_secs(),
             now: now_secs,
@@ -115,12 +132,14 @@ pub(crate) fn claims(
     if let Some(expected) = nonce {
         match claims.nonce_is(expected) {
             None => {
+                crate::error::cold_path();
                 return Err(Error::MissingClaim {
                     claim: "nonce",
                     hint: "the login request sent a nonce, so the ID token must return it",
                 });
             }
             Some(false) => {
+                crate::error::cold_path();
                 return Err(Error::NonceMismatch {
                     found: Shown::new(claims.nonce().unwrap_or_default()),
                 });

@@ -477,7 +477,8 @@ fn verify_steps(
 }
 
 /// Checks `alg` against the allow-list and the keys, then the signature (whose
-/// decoding error, if any, counts only after the allow-list).
+/// decoding error, if any, counts only after the allow-list). Refusals are marked
+/// as the cold path, as in `validate::claims`.
 pub(crate) fn verify_signature(
     config: &Config,
     keys: &KeySet,
@@ -488,6 +489,7 @@ pub(crate) fn verify_signature(
 ) -> Result<(), Error> {
     // RFC 8725 §3.1: the algorithm must be allowed and match the key's type.
     if !config.allowed.contains(alg) {
+        crate::error::cold_path();
         return Err(Error::AlgNotAllowed {
             alg: Shown::new(alg.name()),
             allowed: config.allowed.to_string(),
@@ -504,12 +506,14 @@ pub(crate) fn verify_signature(
         .count()
     {
         0 => {
+            crate::error::cold_path();
             return Err(Error::KeyNotFound {
                 kid: Shown::new(kid.map_or("(none)".into(), String::from_utf8_lossy)),
                 alg: alg.name(),
             });
         }
         found if found > max => {
+            crate::error::cold_path();
             return Err(Error::TooManyCandidateKeys {
                 kid: kid.map(|kid| Shown::new(String::from_utf8_lossy(kid))),
                 alg: alg.name(),
