@@ -7,7 +7,9 @@
 //! ratio compares batches run within a few milliseconds of each other, and the median
 //! of the per-round ratios is what is printed, with its interquartile range.
 //!
-//! Run: `cargo bench -p stepup --bench interleaved [-- ALG ...] [--rounds N]`.
+//! Run: `cargo bench -p stepup --bench interleaved [-- ALG ...] [--rounds N] [--runs K]`;
+//! with several runs it ends with a summary: the times of the quietest run (the one
+//! whose raw primitive was fastest) and the range of the median ratios.
 
 // A bench binary: panics on broken fixtures and prints its table by design.
 #![allow(
@@ -36,20 +38,24 @@ const BATCH: Duration = Duration::from_millis(2);
 struct Options {
     algs: Vec<Alg>,
     rounds: usize,
+    runs: usize,
 }
 
 fn options() -> Options {
     let mut algs = Vec::new();
     let mut rounds = 300;
+    let mut runs = 1;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
+        let mut number = |flag: &str| -> usize {
+            args.next()
+                .and_then(|n| n.parse().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or_else(|| panic!("{flag} takes a positive number"))
+        };
         match arg.as_str() {
-            "--rounds" => {
-                rounds = args
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .expect("--rounds N")
-            }
+            "--rounds" => rounds = number("--rounds"),
+            "--runs" => runs = number("--runs"),
             // Flags cargo bench passes on (`--bench`) and any other: ignored.
             flag if flag.starts_with("--") => {}
             alg => algs.push(alg.parse().expect("an algorithm name, e.g. HS256")),
@@ -58,7 +64,7 @@ fn options() -> Options {
     if algs.is_empty() {
         algs = ALGS.to_vec();
     }
-    Options { algs, rounds }
+    Options { algs, rounds, runs }
 }
 
 /// One implementation: one verification.
@@ -81,99 +87,173 @@ fn calibrate(run: &dyn Fn()) -> usize {
     }
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 /// The median and the interquartile range of `values`.
-fn spread(values: &mut [f64]) -> (f64, f64, f64) {
+fn spread(mut values: Vec<f64>) -> (f64, f64, f64) {
     values.sort_by(f64::total_cmp);
     let at = |q: usize| values[(values.len() - 1) * q / 4];
     (at(2), at(1), at(3))
+}
+
+/// What one run measured for one algorithm: median times (ns) and the median and
+/// interquartile range of the per-round ratios.
+struct Measured {
+    stepup: f64,
+    raw: f64,
+    jwt: Option<f64>,
+    ratio: (f64, f64, f64),
+    jwt_ratio: Option<(f64, f64, f64)>,
+}
+
+/// The implementations of one case, measured interleaved for `rounds` rounds.
+fn measure(runs: &[Run<'_>], rounds: usize) -> Measured {
+    // Warm up, then size each implementation's batch.
+    let warm_until = Instant::now() + Duration::from_millis(300);
+    while Instant::now() < warm_until {
+        for run in runs {
+            run();
+        }
+    }
+    let sizes: Vec<usize> = runs.iter().map(|run| calibrate(run)).collect();
+    let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); runs.len()];
+    for round in 0..rounds {
+        for turn in 0..runs.len() {
+            let index = (round + turn) % runs.len();
+            let n = sizes[index];
+            let start = Instant::now();
+            for _ in 0..n {
+                runs[index]();
+            }
+            times[index].push(start.elapsed().as_secs_f64() * 1e9 / n as f64);
+        }
+    }
+    let ratios = |a: usize, b: usize| -> Vec<f64> {
+        times[a].iter().zip(&times[b]).map(|(x, y)| x / y).collect()
+    };
+    Measured {
+        stepup: spread(times[0].clone()).0,
+        raw: spread(times[1].clone()).0,
+        jwt: times.get(2).map(|t| spread(t.clone()).0),
+        ratio: spread(ratios(0, 1)),
+        jwt_ratio: (runs.len() > 2).then(|| spread(ratios(2, 0))),
+    }
 }
 
 fn main() {
     let options = options();
     let now = UnixTime::from_secs(IAT + 60);
     let policy = Policy::default();
+    let cases: Vec<(Alg, cases::Case)> =
+        options.algs.iter().map(|alg| (*alg, case(*alg))).collect();
+    let signatures: Vec<(&str, Vec<u8>)> = cases
+        .iter()
+        .map(|(_, case)| {
+            let (message, sig_b64) = case.token.rsplit_once('.').unwrap();
+            (message, URL_SAFE_NO_PAD.decode(sig_b64).unwrap())
+        })
+        .collect();
+    let validations: Vec<_> = cases
+        .iter()
+        .map(|(_, case)| {
+            case.jwt.as_ref().map(|(key, validation)| {
+                let mut validation = validation.clone();
+                // As in benches/verify.rs: the token expired long ago by the wall clock.
+                validation.validate_exp = false;
+                (key, validation)
+            })
+        })
+        .collect();
+    let implementations: Vec<Vec<Run<'_>>> = cases
+        .iter()
+        .zip(&signatures)
+        .zip(&validations)
+        .map(|(((_, case), (message, sig)), validation)| {
+            let mut runs: Vec<Run<'_>> = vec![
+                Box::new(|| {
+                    let (_, decision) = case
+                        .verifier
+                        .check(black_box(&case.token), &policy, now)
+                        .unwrap();
+                    assert!(decision.is_satisfied());
+                }),
+                Box::new(move || assert!((case.raw)(black_box(message.as_bytes()), sig))),
+            ];
+            if let Some((key, validation)) = validation {
+                runs.push(Box::new(move || {
+                    let data =
+                        jsonwebtoken::decode::<JwtClaims>(black_box(&case.token), key, validation)
+                            .unwrap();
+                    black_box(data);
+                }));
+            }
+            runs
+        })
+        .collect();
+
     println!(
-        "Interleaved: {} rounds of ~{} ms batches per implementation; medians of per-round times and ratios (interquartile range).\n",
+        "Interleaved: {} rounds of ~{} ms batches per implementation; medians of per-round times and ratios (interquartile range).",
         options.rounds,
         BATCH.as_millis()
     );
+    let mut results: Vec<Vec<Measured>> = (0..cases.len()).map(|_| Vec::new()).collect();
+    for run in 1..=options.runs {
+        println!("\nRun {run} of {}:\n", options.runs);
+        println!(
+            "| alg | stepup | raw aws-lc-rs | jsonwebtoken 12 | stepup / raw (IQR) | jsonwebtoken / stepup (IQR) |"
+        );
+        println!("|---|---|---|---|---|---|");
+        for (index, (alg, _)) in cases.iter().enumerate() {
+            let measured = measure(&implementations[index], options.rounds);
+            let (r, l, h) = measured.ratio;
+            println!(
+                "| {alg} | {} | {} | {} | {r:.3}× ({l:.3}–{h:.3}) | {} |",
+                format_ns(measured.stepup),
+                format_ns(measured.raw),
+                measured.jwt.map_or("–".into(), format_ns),
+                measured
+                    .jwt_ratio
+                    .map_or("–".into(), |(r, l, h)| format!("{r:.3}× ({l:.3}–{h:.3})")),
+            );
+            results[index].push(measured);
+        }
+    }
+    if options.runs > 1 {
+        summary(&cases, &results);
+    }
+}
+
+/// Over several runs: the times of the run whose raw primitive was fastest (the
+/// quietest), and the lowest and highest median ratio.
+fn summary(cases: &[(Alg, cases::Case)], results: &[Vec<Measured>]) {
     println!(
-        "| alg | stepup | raw aws-lc-rs | jsonwebtoken 12 | stepup / raw (IQR) | jsonwebtoken / stepup (IQR) |"
+        "\nSummary of {} runs (times: the run with the fastest raw primitive; ratios: lowest–highest median):\n",
+        results[0].len()
+    );
+    println!(
+        "| alg | stepup | raw aws-lc-rs | jsonwebtoken 12 | stepup / raw | jsonwebtoken / stepup |"
     );
     println!("|---|---|---|---|---|---|");
-    for alg in options.algs {
-        let case = &case(alg);
-        let (message, sig_b64) = case.token.rsplit_once('.').unwrap();
-        let sig = URL_SAFE_NO_PAD.decode(sig_b64).unwrap();
-        let validation = case.jwt.as_ref().map(|(key, validation)| {
-            let mut validation = validation.clone();
-            // As in benches/verify.rs: the token expired long ago by the wall clock.
-            validation.validate_exp = false;
-            (key, validation)
-        });
-        let mut runs: Vec<Run<'_>> = vec![
-            Box::new(|| {
-                let (_, decision) = case
-                    .verifier
-                    .check(black_box(&case.token), &policy, now)
-                    .unwrap();
-                assert!(decision.is_satisfied());
-            }),
-            Box::new(|| assert!((case.raw)(black_box(message.as_bytes()), &sig))),
-        ];
-        if let Some((key, validation)) = &validation {
-            runs.push(Box::new(move || {
-                let data =
-                    jsonwebtoken::decode::<JwtClaims>(black_box(&case.token), key, validation)
-                        .unwrap();
-                black_box(data);
-            }));
-        }
-        // Warm up, then size each implementation's batch.
-        let warm_until = Instant::now() + Duration::from_millis(300);
-        while Instant::now() < warm_until {
-            for run in &runs {
-                run();
-            }
-        }
-        let sizes: Vec<usize> = runs.iter().map(|run| calibrate(run)).collect();
-        let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(options.rounds); runs.len()];
-        for round in 0..options.rounds {
-            for turn in 0..runs.len() {
-                let index = (round + turn) % runs.len();
-                let run = &runs[index];
-                let n = sizes[index];
-                let start = Instant::now();
-                for _ in 0..n {
-                    run();
-                }
-                times[index].push(start.elapsed().as_secs_f64() * 1e9 / n as f64);
-            }
-        }
-        let ratios = |a: usize, b: usize| -> Vec<f64> {
-            times[a].iter().zip(&times[b]).map(|(x, y)| x / y).collect()
+    for ((alg, _), runs) in cases.iter().zip(results) {
+        let quietest = runs.iter().min_by(|a, b| a.raw.total_cmp(&b.raw)).unwrap();
+        let range = |values: Vec<f64>| {
+            let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            format!("{low:.3}×–{high:.3}×")
         };
-        let (ratio, low, high) = spread(&mut ratios(0, 1));
-        let stepup = median(&mut times[0].clone());
-        let raw = median(&mut times[1].clone());
-        let (jwt, jwt_ratio) = if runs.len() > 2 {
-            let (r, l, h) = spread(&mut ratios(2, 0));
-            (
-                format_ns(median(&mut times[2].clone())),
-                format!("{r:.3}× ({l:.3}–{h:.3})"),
-            )
-        } else {
-            ("–".into(), "–".into())
-        };
+        let jwt_ratios: Vec<f64> = runs
+            .iter()
+            .filter_map(|m| m.jwt_ratio.map(|r| r.0))
+            .collect();
         println!(
-            "| {alg} | {} | {} | {jwt} | {ratio:.3}× ({low:.3}–{high:.3}) | {jwt_ratio} |",
-            format_ns(stepup),
-            format_ns(raw),
+            "| {alg} | {} | {} | {} | {} | {} |",
+            format_ns(quietest.stepup),
+            format_ns(quietest.raw),
+            quietest.jwt.map_or("–".into(), format_ns),
+            range(runs.iter().map(|m| m.ratio.0).collect()),
+            if jwt_ratios.is_empty() {
+                "–".into()
+            } else {
+                range(jwt_ratios)
+            },
         );
     }
 }
