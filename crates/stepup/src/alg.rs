@@ -309,18 +309,55 @@ mod tests {
         assert_eq!("Ed25519".parse::<Alg>().ok(), Some(Alg::Ed25519));
     }
 
+    /// The lookup by definition: the algorithm whose name is exactly `name`.
+    fn reference_lookup(name: &[u8]) -> Option<Alg> {
+        Alg::ALL
+            .into_iter()
+            .find(|alg| alg.name().as_bytes() == name)
+    }
+
     #[test]
     fn the_byte_lookup_knows_exactly_the_registered_names() {
         for alg in Alg::ALL {
             assert_eq!(Alg::from_name_bytes(alg.name().as_bytes()), Some(alg));
             assert_eq!(Alg::parse_bytes(alg.name().as_bytes()).ok(), Some(alg));
-            // Every prefix, every extension and every other casing is unknown.
+            // Every name with one byte replaced by any value, one byte inserted
+            // anywhere, one byte removed, or one letter's case flipped: the lookup
+            // agrees with the definition on all of them.
             let name = alg.name().as_bytes();
-            for len in 0..name.len() {
-                assert_eq!(Alg::from_name_bytes(&name[..len]), None);
+            let mut variants = Vec::new();
+            for at in 0..=name.len() {
+                for byte in 0..=255u8 {
+                    if at < name.len() {
+                        let mut replaced = name.to_vec();
+                        replaced[at] = byte;
+                        variants.push(replaced);
+                    }
+                    let mut inserted = name.to_vec();
+                    inserted.insert(at, byte);
+                    variants.push(inserted);
+                }
+                if at < name.len() {
+                    let mut removed = name.to_vec();
+                    removed.remove(at);
+                    variants.push(removed);
+                    let mut flipped = name.to_vec();
+                    flipped[at] ^= if flipped[at].is_ascii_alphabetic() {
+                        0x20
+                    } else {
+                        0
+                    };
+                    variants.push(flipped);
+                }
             }
-            assert_eq!(Alg::from_name_bytes(&[name, b"x"].concat()), None);
-            assert_eq!(Alg::from_name_bytes(&name.to_ascii_lowercase()), None);
+            for variant in variants {
+                assert_eq!(
+                    Alg::from_name_bytes(&variant),
+                    reference_lookup(&variant),
+                    "{:?}",
+                    String::from_utf8_lossy(&variant)
+                );
+            }
         }
         // The same errors as parsing the text.
         for name in ["none", "NoNe", "rs256", "", "HS256 ", "RS1"] {

@@ -156,7 +156,7 @@ pub(crate) fn check_nonempty(parts: &Compact<'_>) -> Result<(), Error> {
 
 /// The exact decoded length of a base64url part, or 0 for a length no canonical part
 /// has (decoding it then fails and names the part).
-pub(crate) fn decoded_len(encoded: &str) -> usize {
+fn decoded_len(encoded: &str) -> usize {
     base64_simd::URL_SAFE_NO_PAD
         .decoded_length(encoded.as_bytes())
         .unwrap_or(0)
@@ -164,11 +164,7 @@ pub(crate) fn decoded_len(encoded: &str) -> usize {
 
 /// Decodes one part into `slot`, which [`decoded_len`] sized for it, as strictly as
 /// [`decode_into`].
-pub(crate) fn decode_into_slot<'s>(
-    part: Part,
-    encoded: &str,
-    slot: &'s mut [u8],
-) -> Result<&'s [u8], Error> {
+fn decode_into_slot<'s>(part: Part, encoded: &str, slot: &'s mut [u8]) -> Result<&'s [u8], Error> {
     // base64-simd panics on a slot shorter than the decoded length: check it first.
     if decoded_len(encoded) != slot.len() {
         return Err(Error::InvalidBase64 { part });
@@ -182,7 +178,8 @@ pub(crate) fn decode_into_slot<'s>(
 /// The three parts of a token decoded into one buffer, one after the other (header,
 /// payload, signature), and each part's outcome.
 pub(crate) struct Decoded {
-    /// The decoded parts; a part that could not be decoded holds zeros.
+    /// The decoded parts; a part that could not be decoded holds zeros or part of
+    /// its decoding, and is never read.
     pub(crate) buffer: Vec<u8>,
     /// The decoded length of each part (0 for a length no canonical part has).
     pub(crate) lens: [usize; 3],
@@ -592,8 +589,8 @@ mod tests {
         // Bytes next to `.` (0x2E) in value, and with the high bit set.
         let near = [0x2D, 0x2F, 0xAE, 0x2E ^ 0x80, 0x0E, 0x6E, 0x00, 0xFF];
         assert_eq!((find_dot(&near), rfind_dot(&near)), (None, None));
-        // Long parts: the last dot in the last 64 bytes, or before them (where the
-        // search changes method), at every position around the change.
+        // Long parts: the last dot in the last 64 bytes (eight at a time), or before
+        // them (memrchr), at every position, with another dot just before it.
         for len in [64, 65, 71, 72, 73, 130, 400] {
             for b in 0..len {
                 let mut bytes = vec![b'x'; len];

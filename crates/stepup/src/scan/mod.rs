@@ -74,7 +74,7 @@ pub(crate) fn claims(text: &[u8], max_depth: usize) -> Result<ClaimSpans, Error>
     Ok(spans)
 }
 
-/// [`claims`], written to `spans` (which must be the default, no claims).
+/// [`claims()`], written to `spans` (which must be the default, no claims).
 pub(crate) fn claims_into(
     text: &[u8],
     max_depth: usize,

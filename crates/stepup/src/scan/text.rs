@@ -162,7 +162,8 @@ const HIGH: u64 = 0x8080_8080_8080_8080;
 /// UTF-8 one by one, off the fast path); the lowest flagged byte is always a real
 /// one. Flipping bit 1 maps `"` (0x22) to 0x20 and keeps control characters below
 /// 0x20, so one comparison, "below 0x21", finds both; a byte with its high bit set
-/// is flagged as it is, so the "not above 0x7F" mask of [`bytes_below`] drops out.
+/// is flagged as it is, so the "not above 0x7F" mask of a general byte comparison
+/// drops out.
 #[inline(always)]
 fn special_bytes(word: u64) -> u64 {
     let quote_or_control = (word ^ (ONES * 0x02)).wrapping_sub(ONES * 0x21);
