@@ -356,6 +356,42 @@ fn kid_selects_among_jwks_keys() {
     assert_eq!(outcome(&v, &es256.sign(&claims()).unwrap()), "ok");
 }
 
+#[test]
+fn escaped_header_members_are_read_as_their_values() {
+    // The header rules compare the members' unescaped bytes: an escape changes
+    // nothing, whichever rule reads the member.
+    let v = hs_verifier(SECRET);
+    let payload = payload_text();
+    for (header, expected) in [
+        (r#"{"alg":"HS\u0032\u0035\u0036"}"#, "ok"),
+        (r#"{"alg":"n\u006fne"}"#, "alg_none"),
+        (r#"{"alg":"HS256","typ":"\u004aWT"}"#, "ok"),
+        (r#"{"alg":"HS256","typ":"J\u0057"}"#, "typ_not_allowed"),
+        (r#"{"alg":"HS256","cty":"\u006awt"}"#, "nested_jwt"),
+    ] {
+        assert_eq!(outcome(&v, &raw(header, &payload)), expected, "{header}");
+    }
+    // An escaped kid selects the key whose kid is its value, and only that one.
+    let v = jwks_with(vec![
+        jwk("ec-p256.private.pem", Alg::ES256, "k1"),
+        jwk("ec-p384.private.pem", Alg::ES384, "k2"),
+    ]);
+    let es256 = signer("ec-p256.private.pem", Alg::ES256);
+    let token = |header: &str| {
+        es256
+            .sign_raw(header.as_bytes(), payload.as_bytes())
+            .unwrap()
+    };
+    assert_eq!(
+        outcome(&v, &token(r#"{"alg":"ES256","kid":"k\u0031"}"#)),
+        "ok"
+    );
+    assert_eq!(
+        outcome(&v, &token(r#"{"alg":"ES256","kid":"k\u0032"}"#)),
+        "key_not_found"
+    );
+}
+
 trait CloneWithKid {
     fn clone_with_kid(&self, kid: &str) -> SigningKey;
 }
