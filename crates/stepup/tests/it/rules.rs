@@ -65,6 +65,47 @@ fn form_exactly_three_canonical_parts() {
 }
 
 #[test]
+fn the_first_failure_in_the_order_of_verdicts_is_reported() {
+    // Whatever fails to decode, the failure that comes first in the order of verdicts
+    // is the one reported, and it names its part.
+    let v = hs_verifier(SECRET);
+    let token = hs256(&claims());
+    let mut parts = token.split('.');
+    let (h, p, s) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    let error = |token: String| v.verify(&token, NOW).unwrap_err();
+    // A dot in the payload (four parts) before a header that does not decode.
+    assert_eq!(error(format!("{h}+.{p}.x.{s}")).code(), "malformed_token");
+    // The header before the payload and the signature.
+    let e = error(format!("{h}+.{p}+.{s}+"));
+    assert_eq!(
+        (e.code(), e.to_string().starts_with("header")),
+        ("invalid_base64", true),
+        "{e}"
+    );
+    // The payload before the signature.
+    let e = error(format!("{h}.{p}+.{s}+"));
+    assert_eq!(
+        (e.code(), e.to_string().starts_with("payload")),
+        ("invalid_base64", true),
+        "{e}"
+    );
+    // The signature's decoding counts only after the allow-list.
+    let rs256 = raw(r#"{"alg":"RS256"}"#, &payload_text());
+    let (head, sig) = rs256.rsplit_once('.').unwrap();
+    assert_eq!(error(format!("{head}.{sig}+")).code(), "alg_not_allowed");
+    let e = error(format!("{h}.{p}.{s}+"));
+    assert_eq!(
+        (e.code(), e.to_string().starts_with("signature")),
+        ("invalid_base64", true),
+        "{e}"
+    );
+}
+
+#[test]
 fn form_non_canonical_trailing_bits_are_rejected() {
     let v = hs_verifier(SECRET);
     let token = hs256(&claims());
