@@ -22,18 +22,16 @@
 )]
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use stepup::{Alg, Policy, UnixTime};
 
 mod cases;
+mod rounds;
 
 use cases::{ALGS, IAT, JwtClaims, case};
-
-/// How long one batch of one implementation runs.
-const BATCH: Duration = Duration::from_millis(2);
+use rounds::{BATCH, Run, format_ns, rounds, spread};
 
 struct Options {
     algs: Vec<Alg>,
@@ -67,33 +65,6 @@ fn options() -> Options {
     Options { algs, rounds, runs }
 }
 
-/// One implementation: one verification.
-type Run<'a> = Box<dyn Fn() + 'a>;
-
-/// How many calls of `run` fill about one batch.
-fn calibrate(run: &dyn Fn()) -> usize {
-    let mut n = 1;
-    loop {
-        let start = Instant::now();
-        for _ in 0..n {
-            run();
-        }
-        let elapsed = start.elapsed();
-        if elapsed >= BATCH / 4 {
-            let per_call = elapsed.as_secs_f64() / n as f64;
-            return ((BATCH.as_secs_f64() / per_call) as usize).max(1);
-        }
-        n *= 2;
-    }
-}
-
-/// The median and the interquartile range of `values`.
-fn spread(mut values: Vec<f64>) -> (f64, f64, f64) {
-    values.sort_by(f64::total_cmp);
-    let at = |q: usize| values[(values.len() - 1) * q / 4];
-    (at(2), at(1), at(3))
-}
-
 /// What one run measured for one algorithm: median times (ns) and the median and
 /// interquartile range of the per-round ratios.
 struct Measured {
@@ -104,28 +75,9 @@ struct Measured {
     jwt_ratio: Option<(f64, f64, f64)>,
 }
 
-/// The implementations of one case, measured interleaved for `rounds` rounds.
-fn measure(runs: &[Run<'_>], rounds: usize) -> Measured {
-    // Warm up, then size each implementation's batch.
-    let warm_until = Instant::now() + Duration::from_millis(300);
-    while Instant::now() < warm_until {
-        for run in runs {
-            run();
-        }
-    }
-    let sizes: Vec<usize> = runs.iter().map(|run| calibrate(run)).collect();
-    let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); runs.len()];
-    for round in 0..rounds {
-        for turn in 0..runs.len() {
-            let index = (round + turn) % runs.len();
-            let n = sizes[index];
-            let start = Instant::now();
-            for _ in 0..n {
-                runs[index]();
-            }
-            times[index].push(start.elapsed().as_secs_f64() * 1e9 / n as f64);
-        }
-    }
+/// The implementations of one case, measured interleaved for `count` rounds.
+fn measure(runs: &[Run<'_>], count: usize) -> Measured {
+    let times = rounds(runs, count);
     let ratios = |a: usize, b: usize| -> Vec<f64> {
         times[a].iter().zip(&times[b]).map(|(x, y)| x / y).collect()
     };
@@ -255,13 +207,5 @@ fn summary(cases: &[(Alg, cases::Case)], results: &[Vec<Measured>]) {
                 range(jwt_ratios)
             },
         );
-    }
-}
-
-fn format_ns(ns: f64) -> String {
-    if ns >= 10_000.0 {
-        format!("{:.2} µs", ns / 1000.0)
-    } else {
-        format!("{:.3} µs", ns / 1000.0)
     }
 }
