@@ -33,7 +33,7 @@ mod cases;
 mod rounds;
 
 use cases::{IAT, case};
-use rounds::{BATCH, Run, format_ns, rounds, spread};
+use rounds::{BATCH, Flags, Run, format_ns, rounds, spread};
 
 /// Repeats a statement 4, 16, ... 4,096 times, as straight-line code.
 macro_rules! times4 {
@@ -95,27 +95,6 @@ fn random_bits() -> Vec<u8> {
         .collect()
 }
 
-fn options() -> (usize, usize) {
-    let mut rounds = 200;
-    let mut runs = 1;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut number = |flag: &str| -> usize {
-            args.next()
-                .and_then(|n| n.parse().ok())
-                .filter(|n| *n > 0)
-                .unwrap_or_else(|| panic!("{flag} takes a positive number"))
-        };
-        match arg.as_str() {
-            "--rounds" => rounds = number("--rounds"),
-            "--runs" => runs = number("--runs"),
-            // Flags cargo bench passes on (`--bench`) and any other: ignored.
-            _ => {}
-        }
-    }
-    (rounds, runs)
-}
-
 /// A raw primitive with its message and decoded signature, from its case's token.
 struct Primitive {
     alg: Alg,
@@ -151,7 +130,11 @@ fn signed(token: &str) -> (Vec<u8>, Vec<u8>) {
 }
 
 fn main() {
-    let (count, runs) = options();
+    let Flags {
+        rounds: count,
+        runs,
+        ..
+    } = Flags::parse(200);
     let now = UnixTime::from_secs(IAT + 60);
     let policy = Policy::default();
     let hs256 = case(Alg::HS256);

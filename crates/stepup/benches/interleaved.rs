@@ -31,7 +31,7 @@ mod cases;
 mod rounds;
 
 use cases::{ALGS, IAT, JwtClaims, case};
-use rounds::{BATCH, Run, format_ns, rounds, spread};
+use rounds::{BATCH, Flags, Run, format_ns, rounds, spread};
 
 struct Options {
     algs: Vec<Alg>,
@@ -40,29 +40,20 @@ struct Options {
 }
 
 fn options() -> Options {
-    let mut algs = Vec::new();
-    let mut rounds = 300;
-    let mut runs = 1;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut number = |flag: &str| -> usize {
-            args.next()
-                .and_then(|n| n.parse().ok())
-                .filter(|n| *n > 0)
-                .unwrap_or_else(|| panic!("{flag} takes a positive number"))
-        };
-        match arg.as_str() {
-            "--rounds" => rounds = number("--rounds"),
-            "--runs" => runs = number("--runs"),
-            // Flags cargo bench passes on (`--bench`) and any other: ignored.
-            flag if flag.starts_with("--") => {}
-            alg => algs.push(alg.parse().expect("an algorithm name, e.g. HS256")),
-        }
-    }
+    let flags = Flags::parse(300);
+    let mut algs: Vec<Alg> = flags
+        .words
+        .iter()
+        .map(|word| word.parse().expect("an algorithm name, e.g. HS256"))
+        .collect();
     if algs.is_empty() {
         algs = ALGS.to_vec();
     }
-    Options { algs, rounds, runs }
+    Options {
+        algs,
+        rounds: flags.rounds,
+        runs: flags.runs,
+    }
 }
 
 /// What one run measured for one algorithm: median times (ns) and the median and

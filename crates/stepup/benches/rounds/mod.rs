@@ -53,6 +53,43 @@ pub(crate) fn rounds(runs: &[Run<'_>], rounds: usize) -> Vec<Vec<f64>> {
     times
 }
 
+/// The command line of an interleaved bench: `--rounds N`, `--runs K`, and the
+/// words that are not flags (flags cargo bench passes on, such as `--bench`, are
+/// ignored).
+pub(crate) struct Flags {
+    pub(crate) rounds: usize,
+    pub(crate) runs: usize,
+    pub(crate) words: Vec<String>,
+}
+
+impl Flags {
+    /// The process's arguments, with `rounds` rounds and one run unless they say
+    /// otherwise.
+    pub(crate) fn parse(rounds: usize) -> Self {
+        let mut flags = Self {
+            rounds,
+            runs: 1,
+            words: Vec::new(),
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            let mut number = |flag: &str| -> usize {
+                args.next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|n| *n > 0)
+                    .unwrap_or_else(|| panic!("{flag} takes a positive number"))
+            };
+            match arg.as_str() {
+                "--rounds" => flags.rounds = number("--rounds"),
+                "--runs" => flags.runs = number("--runs"),
+                flag if flag.starts_with("--") => {}
+                _ => flags.words.push(arg),
+            }
+        }
+        flags
+    }
+}
+
 /// The median and the interquartile range of `values`.
 pub(crate) fn spread(mut values: Vec<f64>) -> (f64, f64, f64) {
     values.sort_by(f64::total_cmp);
