@@ -95,6 +95,18 @@ pub(crate) struct Case {
     pub(crate) jwt: Option<(jsonwebtoken::DecodingKey, jsonwebtoken::Validation)>,
 }
 
+impl Case {
+    /// What the raw primitive is handed: the token's signing input and its
+    /// decoded signature.
+    pub(crate) fn signed_parts(&self) -> (&str, Vec<u8>) {
+        let (message, signature) = self.token.rsplit_once('.').unwrap();
+        let signature = base64_simd::URL_SAFE_NO_PAD
+            .decode_to_vec(signature)
+            .unwrap();
+        (message, signature)
+    }
+}
+
 pub(crate) fn case(alg: Alg) -> Case {
     let (keys, raw, jwt): (KeySet, Raw, Option<jsonwebtoken::DecodingKey>) = match alg {
         Alg::HS256 => {
